@@ -1,0 +1,71 @@
+"""Shared fixtures: one full, strict build of the book per test session, and its glued values.
+
+The build goes to a fresh temporary folder, so every chapter is executed from scratch (no cache
+from an earlier build can hide a regression). Chapter tests read the glued numbers through the
+``glue`` fixture and check each against its expected band.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BUILD_ARGS = ["build", "book/", "-W", "-n", "--keep-going"]
+
+
+def jupyter_book(*args, cwd=ROOT, env=None, timeout=1800):
+    """Run the jupyter-book CLI of this environment; return the completed process."""
+    return subprocess.run(
+        [str(BIN / "jupyter-book"), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def read_glue(build_dir: Path) -> dict[str, dict[str, object]]:
+    """Glued values per page, parsed back into Python objects.
+
+    myst-nb stores every glued value of page P in ``jupyter_execute/P.glue.json`` next to the
+    executed notebook ``P.ipynb``; the ``text/plain`` entry is the value's ``repr``.
+    """
+    values: dict[str, dict[str, object]] = {}
+    for path in sorted((build_dir / "jupyter_execute").glob("*.glue.json")):
+        page = path.name.removesuffix(".glue.json")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        values[page] = {}
+        for key, output in data.items():
+            text = output["data"].get("text/plain")
+            try:
+                values[page][key] = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError):
+                values[page][key] = text  # a figure or another rich object
+    return values
+
+
+@pytest.fixture(scope="session")
+def book_build(tmp_path_factory) -> Path:
+    """Build the whole book strictly into a fresh folder; return that build folder."""
+    out = tmp_path_factory.mktemp("book")
+    env = {**os.environ, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
+    result = jupyter_book(*BUILD_ARGS, "--path-output", out, env=env)
+    log = result.stdout + result.stderr
+    (out / "build.log").write_text(log, encoding="utf-8")
+    assert result.returncode == 0, f"strict book build failed:\n{log[-8000:]}"
+    return out / "_build"
+
+
+@pytest.fixture(scope="session")
+def glue(book_build) -> dict[str, dict[str, object]]:
+    """``glue[page][key]``: every value glued by the executed chapters of the session build."""
+    return read_glue(book_build)
