@@ -69,3 +69,34 @@ def book_build(tmp_path_factory) -> Path:
 def glue(book_build) -> dict[str, dict[str, object]]:
     """``glue[page][key]``: every value glued by the executed chapters of the session build."""
     return read_glue(book_build)
+
+
+def make_minibook(root: Path, pages: dict[str, str], **execute_overrides) -> Path:
+    """A throwaway book with this repository's real _config.yml and extension.
+
+    ``pages`` maps page names to code-cell sources (one cell each); ``execute_overrides``
+    replaces keys of the ``execute`` section, to show what each protection guards. The
+    extension's fingerprint covers ``root/pkg``, a stand-in for ``code/``. Returns ``root``.
+    """
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config["execute"].update(execute_overrides)
+    config["sphinx"]["local_extensions"] = {"handbook": str(ROOT / "book" / "_ext")}
+    config["sphinx"]["config"]["handbook_fingerprint_paths"] = ["../pkg"]
+    (root / "book").mkdir(parents=True, exist_ok=True)
+    (root / "pkg").mkdir(exist_ok=True)
+    (root / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    names = list(pages)
+    toc = {"format": "jb-book", "root": names[0]}
+    if names[1:]:
+        toc["chapters"] = [{"file": name} for name in names[1:]]
+    (root / "book" / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    for name, code in pages.items():
+        (root / "book" / f"{name}.md").write_text(
+            "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+            "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n"
+            f"# {name}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
+            encoding="utf-8",
+        )
+    return root

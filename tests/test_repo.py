@@ -1,0 +1,131 @@
+"""Repository-level guarantees: one config, one TOC, pinned requirements, checked CI files."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+
+
+def _tool(name: str) -> str:
+    path = BIN / name
+    return str(path) if path.exists() else (shutil.which(name) or pytest.fail(f"{name} missing"))
+
+
+def test_book_toc_is_a_link_to_the_top_level_toc():
+    link = ROOT / "book" / "_toc.yml"
+    assert link.is_symlink(), "book/_toc.yml must be a link, not a second copy"
+    assert link.resolve() == (ROOT / "_toc.yml").resolve()
+    assert not (ROOT / "book" / "_config.yml").exists(), "the top-level _config.yml is the only one"
+
+
+def test_every_toc_entry_is_a_myst_page_and_has_its_module():
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    site_map = parse_toc_yaml(ROOT / "_toc.yml")
+    pages = list(site_map)
+    assert pages[0] == "intro"
+    for page in pages:
+        assert (ROOT / "book" / f"{page}.md").is_file(), page
+        if page != "intro":  # chapter <-> module, one to one, same name
+            assert (ROOT / "code" / "pw06" / f"{page}.py").is_file(), page
+
+
+def test_config_is_valid_and_has_no_misspelt_execute_keys():
+    import jupyter_book
+
+    schema = Path(jupyter_book.__file__).parent / "config_schema.json"
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--schemafile", str(schema), str(ROOT / "_config.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    # Jupyter Book silently ignores unknown keys; a typo would switch a protection off.
+    source = (Path(jupyter_book.__file__).parent / "config.py").read_text(encoding="utf-8")
+    for key in config["execute"]:
+        assert f'"{key}"' in source, f"execute.{key} is not a key Jupyter Book maps"
+    assert config["execute"]["raise_on_error"] is True
+    assert config["execute"]["allow_errors"] is False
+    assert config["execute"]["stderr_output"] == "error"
+    assert config["repository"]["branch"] == "main"
+
+
+def test_requirements_pin_exact_versions_and_install_the_package():
+    lines = [
+        line.strip()
+        for name in ("requirements.txt", "requirements-dev.txt")
+        for line in (ROOT / name).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for line in lines:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[^=\s]+", line) or line in (
+            "-e ./code",
+            "-r requirements.txt",
+        ), line
+    assert "-e ./code" in lines
+    jb = next(line for line in lines if line.lower().startswith("jupyter-book=="))
+    assert jb.split("==")[1].startswith("1."), "the book is built with Jupyter Book 1.x"
+
+
+def test_no_notebook_or_path_hack_is_committed():
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [f for f in files if f.endswith(".ipynb")], "MyST .md only"
+    for page in (ROOT / "book").glob("*.md"):
+        assert "sys.path" not in page.read_text(encoding="utf-8"), page.name
+
+
+def test_ci_runs_the_readme_test_command():
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 tasks.py test" in run
+    assert "python3 tasks.py test" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "python3 tasks.py book" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_workflow_matches_the_github_actions_schema():
+    result = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_passes_the_offline_security_audit():
+    result = subprocess.run(
+        [_tool("zizmor"), "--offline", "--no-progress", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def test_workflow_pins_actions_and_limits_permissions():
+    text = WORKFLOW.read_text(encoding="utf-8")
+    uses = re.findall(r"uses:\s*(\S+)", text)
+    assert uses, "no actions found"
+    for ref in uses:
+        assert re.fullmatch(r"[\w\-]+/[\w\-]+@[0-9a-f]{40}", ref), f"not pinned to a SHA: {ref}"
+    workflow = yaml.safe_load(text)
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    assert jobs["build"]["permissions"] == {"contents": "read"}
+    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert jobs["deploy"]["environment"]["name"] == "github-pages"
+    assert "concurrency" in jobs["deploy"]
+    steps = " ".join(step.get("run", "") for step in jobs["build"]["steps"])
+    assert "tasks.py test" in steps and "tasks.py book" in steps
+    assert any(s.get("with", {}).get("cache") == "pip" for s in jobs["build"]["steps"])
