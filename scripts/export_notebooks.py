@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _handbook_extension():
-    spec = importlib.util.spec_from_file_location("handbook", ROOT / "book" / "_ext" / "handbook.py")
+    spec = importlib.util.spec_from_file_location(
+        "handbook", ROOT / "book" / "_ext" / "handbook.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,4 +1,4 @@
-"""The full strict build: it succeeds, produces the site, and the shared pages carry their values."""
+"""The full strict build succeeds, renders every page, and the appendix carries its values."""
 
 from __future__ import annotations
 

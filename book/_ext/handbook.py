@@ -114,7 +114,9 @@ def _on_page_context(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    app.add_config_value("handbook_fingerprint_paths", ["../code/pw06", "../requirements.txt"], "env")
+    app.add_config_value(
+        "handbook_fingerprint_paths", ["../code/pw06", "../requirements.txt"], "env"
+    )
     app.add_config_value("handbook_fingerprint", "", "env")
     app.add_config_value("handbook_notebooks_branch", "notebooks", "html")
     app.connect("config-inited", _on_config_inited)
