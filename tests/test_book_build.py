@@ -42,3 +42,33 @@ def test_environment_appendix_values(glue):
     assert env["env_cores"] >= 1
     assert env["env_tensorflow"].startswith("2.")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", env["env_build_date"])
+
+
+def test_reader_features_are_on(book_build):
+    """Download as .ipynb/.md, Colab on the notebooks branch, repository buttons, copy buttons."""
+    import json
+
+    html = book_build / "html"
+    page = (html / "lowlevel_mlp.html").read_text(encoding="utf-8")
+    assert "_sources/lowlevel_mlp.ipynb" in page and "_sources/lowlevel_mlp.md" in page
+    colab = re.search(r'https://colab\.research\.google\.com/github/[^"]+', page).group(0)
+    assert colab.endswith("/blob/notebooks/book/lowlevel_mlp.ipynb"), colab
+    assert "/edit/main/book/lowlevel_mlp.md" in page
+    assert "/issues/new?" in page
+    assert "copybutton" in page
+    # The downloadable notebook is the executed one and starts with the install cell.
+    notebook = json.loads((html / "_sources" / "lowlevel_mlp.ipynb").read_text(encoding="utf-8"))
+    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert "subdirectory=code" in sources[0] and "find_spec('pw06')" in sources[0]
+    assert any(cell.get("outputs") for cell in notebook["cells"] if cell["cell_type"] == "code")
+
+
+def test_copy_button_skips_prompts_and_outputs():
+    import yaml
+    from conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]
+    assert config["copybutton_prompt_is_regexp"] is True
+    assert ">>> " in config["copybutton_prompt_text"] and "\\$ " in config["copybutton_prompt_text"]
+    assert ".go" in config["copybutton_exclude"] and ".gp" in config["copybutton_exclude"]
+    assert config["numfig"] is True
