@@ -48,6 +48,16 @@ class PythonSupport:
             return self.classifiers[0]
         return f"{self.classifiers[0]}–{self.classifiers[-1]}"
 
+    @property
+    def minimum(self) -> str:
+        """The lowest Python allowed: from ``Requires-Python`` (``>=3.10`` → ``3.10``), else the
+        lowest listed version."""
+        spec = self.requires_python.replace(" ", "")
+        for clause in spec.split(","):
+            if clause.startswith(">="):
+                return clause[2:]
+        return self.classifiers[0] if self.classifiers else ""
+
     def lists(self, python_version: str) -> bool:
         """Whether ``python_version`` (``"3.11.7"`` or ``"3.11"``) is among the listed versions."""
         major_minor = ".".join(python_version.split(".")[:2])
@@ -93,6 +103,31 @@ def requirement(distribution: str, dependency: str) -> str:
         if name.strip().lower().replace("_", "-") == wanted:
             return spec.strip()
     return ""
+
+
+def _capability(arch: str) -> str:
+    """``sm_89`` → ``8.9``, ``compute_90`` → ``9.0``, ``sm_100`` → ``10.0``."""
+    digits = arch.rsplit("_", 1)[-1]
+    return f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) >= 2 else arch
+
+
+def gpu_build_info(tf) -> dict[str, str]:
+    """CUDA and cuDNN versions and GPU architectures the installed TensorFlow was compiled for.
+
+    Read from ``tf.sysconfig.get_build_info()``; empty strings for a build without CUDA (macOS,
+    Windows). ``lowest_capability`` is the oldest NVIDIA compute capability it has code for.
+    """
+    info = tf.sysconfig.get_build_info()
+    archs = list(info.get("cuda_compute_capabilities") or [])
+    capabilities = sorted(
+        {_capability(a) for a in archs}, key=lambda c: tuple(map(int, c.split(".")))
+    )
+    return {
+        "cuda": str(info.get("cuda_version") or ""),
+        "cudnn": str(info.get("cudnn_version") or ""),
+        "architectures": ", ".join(archs),
+        "lowest_capability": capabilities[0] if capabilities else "",
+    }
 
 
 def platform_name() -> str:

@@ -45,6 +45,9 @@ def test_python_support_range_and_membership():
     assert not support.lists("3.9.18") and not support.lists("3.1")
     assert PythonSupport("x", "1.0", "", ("3.12",)).range == "3.12"
     assert PythonSupport("x", "1.0", "", ()).range == ""
+    assert support.minimum == "3.10"
+    assert PythonSupport("x", "1.0", "<4, >= 3.11", ()).minimum == "3.11"
+    assert PythonSupport("x", "1.0", "", ("3.12", "3.13")).minimum == "3.12"
 
 
 def test_requirement_finds_plain_dependencies_and_skips_extras():
