@@ -114,11 +114,11 @@ def test_the_linux_block_creates_a_venv_installs_and_verifies():
     assert any("ipykernel install" in line for line in commands)
 
 
-def test_every_install_address_on_the_page_is_the_configured_repository():
+def test_every_install_or_clone_address_is_the_configured_repository():
     url = repository_url()
     text = PAGE.read_text(encoding="utf-8")
-    addresses = re.findall(r"https://github\.com/[\w.\-]+/[\w.\-]+", text)
-    assert addresses, "the page installs pw06 from the repository"
+    addresses = re.findall(r"(?:git\+|git clone )(https://github\.com/[\w.\-]+/[\w.\-]+)", text)
+    assert len(addresses) >= 5, "pip installs and clones of the repository, in every route"
     for address in addresses:
         assert address.removesuffix(".git") == url, address
     assert f"git+{url}.git@main#subdirectory=code" in page_block(LINUX_BLOCK)[1]
