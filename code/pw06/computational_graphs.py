@@ -400,18 +400,20 @@ def tf_graph(concrete_function) -> nx.DiGraph:
 
 
 def layered_positions(graph: nx.DiGraph) -> dict[object, tuple[float, float]]:
-    """Left-to-right layout: column = topological generation, inputs just left of their user.
+    """Left-to-right layout: each node as far right as its users allow.
 
-    Within a column, nodes are ordered by the mean height of the nodes they feed, so chains
-    stay straight. Returns (column, row) per node, rows counted downwards.
+    The column of a node is set by the longest path from it to an output (NetworkX's
+    topological generations of the reversed graph), so an input sits just left of the
+    operation that uses it (``b``, constants). Within a column, nodes are ordered by the mean
+    height of the nodes they feed, so chains stay straight. Returns (column, row) per node,
+    rows counted downwards.
     """
-    column = {}
-    for depth, generation in enumerate(nx.topological_generations(graph)):
+    to_output = {}
+    for distance, generation in enumerate(nx.topological_generations(graph.reverse(copy=False))):
         for node in generation:
-            column[node] = depth
-    for node in graph:  # move each source next to its first user (b, constants)
-        if graph.in_degree(node) == 0 and graph.out_degree(node) > 0:
-            column[node] = min(column[s] for s in graph.successors(node)) - 1
+            to_output[node] = distance
+    last = max(to_output.values())
+    column = {n: 0 if nx.is_isolate(graph, n) else last - d for n, d in to_output.items()}
     order = list(graph)  # insertion order breaks ties
     row: dict[object, float] = {}
     for col in sorted(set(column.values()), reverse=True):
@@ -441,8 +443,8 @@ def _text_width(text: str, fontsize: float, weight: str) -> float:
     return path.get_extents().width / 72
 
 
-def _draw(graph, lines, fills, *, ax=None, title="", fontsize=FONT_SIZE):
-    """Draw a DAG left to right: each node a rounded box holding its ``lines``.
+def _draw(graph, lines, fills, *, ax=None, title="", fontsize=FONT_SIZE, vertical=False):
+    """Draw a DAG left to right (top to bottom if ``vertical``), each node a rounded box.
 
     ``lines[node]`` is a list of (text, colour, weight); ``fills[node]`` the box colour.
     Sizes are in inches. Creates a figure sized to the graph unless ``ax`` is given; returns
@@ -451,8 +453,13 @@ def _draw(graph, lines, fills, *, ax=None, title="", fontsize=FONT_SIZE):
     n_lines = max(len(texts) for texts in lines.values())
     height = 0.16 + LINE_STEP * n_lines  # every box fits the longest text, plus a margin
     width = 0.16 + max(_text_width(t, fontsize, w) for ts in lines.values() for t, _, w in ts)
-    dx, dy = width + 0.3, height + 0.18  # distance between columns and between rows
-    xy = {n: (c * dx, -r * dy) for n, (c, r) in layered_positions(graph).items()}
+    positions = layered_positions(graph)
+    if vertical:  # layers become rows, read downwards
+        dx, dy = width + 0.2, height + 0.3
+        xy = {n: (r * dx, -c * dy) for n, (c, r) in positions.items()}
+    else:
+        dx, dy = width + 0.3, height + 0.18  # distance between columns and between rows
+        xy = {n: (c * dx, -r * dy) for n, (c, r) in positions.items()}
     xs, ys = [p[0] for p in xy.values()], [p[1] for p in xy.values()]
     xlim = (min(xs) - width / 2 - 0.05, max(xs) + width / 2 + 0.05)
     ylim = (min(ys) - height / 2 - 0.05, max(ys) + height / 2 + 0.05)
@@ -462,9 +469,13 @@ def _draw(graph, lines, fills, *, ax=None, title="", fontsize=FONT_SIZE):
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9 if title else 0.99)
     for source, target in graph.edges:
         (x0, y0), (x1, y1) = xy[source], xy[target]
+        if vertical:
+            start, end = (x0, y0 - height / 2), (x1, y1 + height / 2)
+        else:
+            start, end = (x0 + width / 2, y0), (x1 - width / 2, y1)
         arrow = FancyArrowPatch(
-            (x0 + width / 2, y0),
-            (x1 - width / 2, y1),
+            start,
+            end,
             arrowstyle="-|>",
             mutation_scale=13,
             color="0.3",
@@ -522,15 +533,18 @@ def draw_graph(output: Value, *, values: bool = True, grads: bool = True, ax=Non
     return _draw(graph, lines, fills, ax=ax, title=title)
 
 
-def draw_tf_graph(concrete_function, *, ax=None, title=""):
-    """Draw the operations of a traced TensorFlow graph: type in bold, name below."""
+def draw_tf_graph(concrete_function, *, names: bool = True, vertical=False, ax=None, title=""):
+    """Draw the operations of a traced TensorFlow graph: type in bold, name below (optional).
+
+    ``vertical`` lays the graph out top to bottom, for long chains.
+    """
     graph = tf_graph(concrete_function)
     lines, fills = {}, {}
     for name, data in graph.nodes(data=True):
         kind = data["op"].type
-        lines[name] = [(kind, "black", "bold"), (name, "0.3", "normal")]
+        lines[name] = [(kind, "black", "bold")] + ([(name, "0.3", "normal")] if names else [])
         fills[name] = INPUT_FILL if kind in ("Placeholder", "Const") else OPERATION_FILL
-    return _draw(graph, lines, fills, ax=ax, title=title, fontsize=FONT_SIZE - 1)
+    return _draw(graph, lines, fills, ax=ax, title=title, fontsize=FONT_SIZE - 1, vertical=vertical)
 
 
 def show_both_passes(x1, x2, w1, w2, b):

@@ -245,3 +245,28 @@ def test_largest_differences_are_tiny():
 def test_fused_sigmoid_traces_to_one_operation():
     types = [op["type"] for op in cg.graph_operations(cg.traced_lr_graph(cg.lr_tf_sigmoid))]
     assert types.count("Sigmoid") == 1 and "Exp" not in types
+
+
+def test_layout_places_inputs_late_and_isolated_nodes_first():
+    import networkx as nx
+
+    dag = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d"), ("k", "d")])
+    dag.add_node("lonely")
+    pos = cg.layered_positions(dag)
+    assert [pos[n][0] for n in "abcd"] == [0, 1, 2, 3]
+    assert pos["k"][0] == 2  # just left of its only user
+    assert pos["lonely"][0] == 0
+
+
+def test_tf_graph_drawing_without_names():
+    fig = cg.draw_tf_graph(cg.traced_lr_graph(), names=False)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "RealDiv" in texts and "truediv" not in texts
+    plt.close(fig)
+
+
+def test_vertical_tf_graph_is_taller_than_wide():
+    fig = cg.draw_tf_graph(cg.traced_lr_graph(), names=False, vertical=True)
+    width, height = fig.get_size_inches()
+    assert height > width
+    plt.close(fig)
