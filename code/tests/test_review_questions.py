@@ -1,0 +1,150 @@
+"""Unit tests of the demonstrations behind the review answers (Exercise 5)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from pw06 import review_questions as rq
+
+
+# --- Q1 -----------------------------------------------------------------------------------------
+def test_gates_distribute_swap_and_route():
+    r = rq.gate_demo(x=3.0, y=-4.0, z=2.0, w=-1.0)
+    assert r["engine"] == {"f": -20.0, "x": -8.0, "y": 6.0, "z": 2.0, "w": 0.0}
+    assert r["tape"] == pytest.approx(r["engine"], abs=1e-12)
+    assert r["max_abs_diff"] <= 1e-12
+    up = r["upstream"]
+    assert up == 2.0  # the ×2 gate scales 1.0 into the add gate
+    assert r["engine"]["x"] == up * -4.0 and r["engine"]["y"] == up * 3.0  # multiply swaps
+    assert (r["engine"]["z"], r["engine"]["w"]) == (up, 0.0)  # max routes to the winner
+    assert r["output"].label == "f"
+
+
+def test_max_routes_to_the_other_input_when_it_wins():
+    r = rq.gate_demo(x=1.0, y=1.0, z=-5.0, w=4.0)
+    assert (r["engine"]["z"], r["engine"]["w"]) == (0.0, 2.0)
+    assert r["tape"] == pytest.approx(r["engine"])
+
+
+def test_fan_out_sums_the_paths():
+    r = rq.fan_out_demo(x=3.0, y=-4.0)
+    assert r["engine"] == r["tape"] == r["via_product"] + r["via_sum"] == -3.0
+
+
+# --- Q2 -----------------------------------------------------------------------------------------
+def test_mlp_gradients_are_automatic_and_right():
+    r = rq.mlp_gradient_demo(n_inputs=5, n_hidden=4, n_outputs=2, batch=3, seed=1)
+    assert r["n_tensors"] == 4
+    assert r["n_parameters"] == 5 * 4 + 4 + 4 * 2 + 2
+    assert r["shapes_match"] is True
+    assert r["max_abs_diff_fd"] <= 1e-7
+
+
+def test_mlp_forward_shapes_and_range():
+    params = rq.mlp_params(6, 5, 3, seed=0)
+    x, t = rq.random_batch(4, 6, 3, seed=0)
+    y = rq.mlp_forward(params, x).numpy()
+    assert y.shape == (4, 3) and ((y > 0) & (y < 1)).all()
+    assert t.sum(axis=1).tolist() == [1.0] * 4
+    assert float(rq.mlp_loss(params, x, t)) > 0
+
+
+def test_graph_is_an_inspectable_data_structure():
+    r = rq.graph_structure_demo(n_inputs=6, n_hidden=5, n_outputs=3)
+    types = r["op_types"]
+    assert types["MatMul"] == 2 and types["Relu"] == 1 and types["Sigmoid"] == 1
+    assert r["n_operations"] == r["graph_def_nodes"] == sum(types.values())
+    assert r["graph_def_bytes"] > 0
+
+
+def test_export_and_reload_without_python_code(tmp_path):
+    r = rq.export_demo(tmp_path / "saved", n_inputs=6, n_hidden=5, n_outputs=3)
+    assert "saved_model.pb" in r["files"] and "variables" in r["files"]
+    assert r["max_abs_diff"] == 0.0
+    assert (tmp_path / "saved" / "saved_model.pb").exists()
+    assert rq.export_demo(n_inputs=4, n_hidden=3, n_outputs=2)["max_abs_diff"] == 0.0
+
+
+def test_constant_subgraph_is_folded():
+    r = rq.constant_folding_demo(size=64, n_matmuls=10, repeats=3)
+    assert all(v > 0 for v in r.values())
+    assert r["constant_graph_ms"] < r["constant_eager_ms"]
+
+
+def test_placement_is_recorded_and_branches_are_independent():
+    r = rq.placement_demo()
+    assert r["device_a"].endswith("CPU:0")
+    assert r["independent"] is True
+    assert r["devices"]["branch_b"] == ""  # left to the runtime
+
+
+# --- Q3 -----------------------------------------------------------------------------------------
+def test_step_time_demo_reports_consistent_times():
+    r = rq.step_time_demo(n_inputs=20, n_hidden=8, n_outputs=3, batch=4, steps=5)
+    assert r["traces"] == 1
+    assert r["eager_ms"] > 0 and r["graph_ms"] > 0 and r["first_call_ms"] > r["graph_ms"]
+    assert r["speedup"] == pytest.approx(r["eager_ms"] / r["graph_ms"])
+    assert r["trace_ms"] == pytest.approx(r["first_call_ms"] - r["graph_ms"])
+    assert r["break_even_steps"] > 0
+
+
+def test_collatz_is_plain_python():
+    assert [rq.collatz_steps(n) for n in (1, 2, 6, 27)] == [0, 1, 8, 111]
+
+
+def test_autograph_turns_python_control_flow_into_one_graph():
+    r = rq.autograph_demo(starts=(6, 27))
+    assert r["python"] == r["eager"] == r["graph"] == {6: 8, 27: 111}
+    assert r["traces"] == 1
+    assert r["loop_op"] in ("While", "StatelessWhile")
+    assert any("while_stmt" in line for line in r["converted_statements"])
+    assert any("if_stmt" in line for line in r["converted_statements"])
+
+
+# --- Q4 -----------------------------------------------------------------------------------------
+def test_tracing_counts(tmp_path):
+    r = rq.tracing_demo(tmp_path / "calls.log")
+    assert (r["calls"], r["traces"], r["tracing_count"], r["printed"]) == (6, 4, 4, 6)
+    assert r["traced_with"] == ["()", "(2,)", "3", "4"]
+    assert (r["signature_calls"], r["signature_traces"]) == (3, 1)
+    assert r["signature_shape"] == "(None,)"
+
+
+def test_python_values_are_frozen_at_trace_time():
+    r = rq.frozen_closure_demo(first=0.25, second=2.0)
+    assert r["before"] == r["after"] == 0.25
+    assert r["python_value"] == 2.0
+
+
+# --- Q5 -----------------------------------------------------------------------------------------
+def test_tf_gradients_output():
+    r = rq.tf_gradients_demo()
+    assert r["length"] == 3
+    assert r["dx"] == [4.0, 6.0, 8.0]  # Σ over ys: w + 2x
+    assert r["dw"] == 6.0 and r["shapes"] == [[3], [], None]
+    assert r["is_none"] == [False, False, True]
+    assert r["du_zero"] == 0.0
+    assert r["weighted"] == [2.0, 0.0, 20.0]
+    assert (r["total"], r["partial"]) == (3.0, 1.0)
+    assert r["eager_error"] == "RuntimeError" and "GradientTape" in r["eager_message"]
+
+
+# --- Q6 -----------------------------------------------------------------------------------------
+def test_both_apis_build_the_same_mlp():
+    r = rq.keras_api_demo(n_inputs=12, n_hidden=7, n_outputs=3, seed=0)
+    expected = 12 * 7 + 7 + 7 * 3 + 3
+    assert r["sequential_params"] == r["functional_params"] == expected
+    assert r["max_abs_diff_outputs"] == 0.0
+    assert r["two_input_inputs"] == 2
+    assert r["shared_params"] == 12 * 7 + 7
+    assert r["two_input_params"] == expected  # the shared layer's weights count once
+    assert r["two_input_output_shape"] == [4, 3]
+
+
+def test_builders():
+    seq = rq.build_sequential(4, 3, 2)
+    fun = rq.build_functional(4, 3, 2)
+    two = rq.build_two_input_model(4, 3, 2)
+    assert seq.count_params() == fun.count_params() == 4 * 3 + 3 + 3 * 2 + 2
+    assert len(two.inputs) == 2 and math.prod(two.outputs[0].shape[1:]) == 2

@@ -1,0 +1,108 @@
+"""Checks on the built chapter "Review questions" (Exercise 5): glued evidence in its bands."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PAGE = "review_questions"
+MLP_PARAMS = 784 * 300 + 300 + 300 * 10 + 10
+
+
+@pytest.fixture(scope="module")
+def v(glue):
+    return glue[PAGE]
+
+
+@pytest.fixture(scope="module")
+def html(book_build):
+    return (book_build / "html" / f"{PAGE}.html").read_text(encoding="utf-8")
+
+
+def test_q1_gates(v):
+    assert (v["rq_gate_x"], v["rq_gate_y"], v["rq_gate_z"], v["rq_gate_w"]) == (3, -4, 2, -1)
+    assert v["rq_gate_f"] == -20.0
+    assert v["rq_gate_upstream"] == 2.0
+    assert v["rq_gate_dx"] == v["rq_gate_upstream"] * v["rq_gate_y"]  # multiply swaps
+    assert v["rq_gate_dy"] == v["rq_gate_upstream"] * v["rq_gate_x"]
+    assert (v["rq_gate_dz"], v["rq_gate_dw"]) == (v["rq_gate_upstream"], 0.0)  # max routes
+    assert 0.0 <= v["rq_gate_max_abs_diff"] <= 1e-12
+    assert v["rq_fanout_engine"] == v["rq_fanout_tape"] == -3.0
+    assert v["rq_fanout_via_product"] + v["rq_fanout_via_sum"] == v["rq_fanout_engine"]
+
+
+def test_q2_advantages(v):
+    assert v["rq_mlp_n_tensors"] == 4
+    assert v["rq_mlp_n_parameters"] == 20 * 16 + 16 + 16 * 3 + 3
+    assert 0.0 <= v["rq_mlp_max_abs_diff_fd"] <= 1e-6
+    assert v["rq_mlp_shape"] == "784-300-10"
+    assert 12 <= v["rq_graph_n_operations"] <= 30
+    assert 500 <= v["rq_graph_def_bytes"] <= 20000
+    assert "saved_model.pb" in v["rq_export_files"]
+    assert 0.0 <= v["rq_export_max_abs_diff"] <= 1e-6
+    assert (v["rq_fold_size"], v["rq_fold_products"]) == (200, 20)
+    assert all(v[f"rq_fold_{k}"] > 0 for k in ("constant_eager_ms", "constant_graph_ms"))
+    assert all(v[f"rq_fold_{k}"] > 0 for k in ("input_eager_ms", "input_graph_ms"))
+    assert v["rq_fold_constant_graph_ms"] < v["rq_fold_constant_eager_ms"] / 2  # folded
+    assert v["rq_fold_constant_graph_ms"] < v["rq_fold_input_graph_ms"]  # not folded
+    assert v["rq_placement_device"].endswith("CPU:0")
+    assert v["rq_placement_independent"] == "yes"
+
+
+def test_q3_static_vs_dynamic(v):
+    assert v["rq_executing_eagerly"] == "True"
+    assert v["rq_step_batch"] == 64
+    assert 0.0 < v["rq_step_graph_ms"] < v["rq_step_eager_ms"] < 1000.0
+    assert v["rq_step_speedup"] == pytest.approx(v["rq_step_eager_ms"] / v["rq_step_graph_ms"])
+    assert v["rq_step_speedup"] > 1.0
+    assert 0.0 < v["rq_step_trace_ms"] < v["rq_step_first_call_ms"] < 10_000.0
+    assert 0.0 < v["rq_step_break_even_steps"] < 10_000.0
+    assert v["rq_autograph_loop_op"] in ("While", "StatelessWhile")
+    assert v["rq_autograph_traces"] == 1
+    assert v["rq_autograph_n_starts"] == 3
+    assert v["rq_collatz_27"] == 111
+
+
+def test_q4_tracing(v):
+    assert (v["rq_trace_calls"], v["rq_trace_traces"], v["rq_trace_printed"]) == (6, 4, 6)
+    assert (v["rq_trace_signature_calls"], v["rq_trace_signature_traces"]) == (3, 1)
+    assert v["rq_frozen_before"] == pytest.approx(0.1) == v["rq_frozen_after"]
+    assert v["rq_frozen_python"] == 0.5
+
+
+def test_q5_tf_gradients(v):
+    assert v["rq_tfg_length"] == 3
+    assert v["rq_tfg_dx"] == "[4.0, 6.0, 8.0]"
+    assert v["rq_tfg_dw"] == 6.0
+    assert v["rq_tfg_none"] == "['tensor', 'tensor', None]"
+    assert v["rq_tfg_du_zero"] == 0.0
+    assert v["rq_tfg_weighted"] == "[2.0, 0.0, 20.0]"
+    assert (v["rq_tfg_total"], v["rq_tfg_partial"]) == (3.0, 1.0)
+    assert v["rq_tfg_eager_error"] == "RuntimeError"
+    assert "GradientTape" in v["rq_tfg_eager_message"]
+
+
+def test_q6_keras(v):
+    assert v["rq_keras_sequential_params"] == v["rq_keras_functional_params"] == MLP_PARAMS
+    assert 0.0 <= v["rq_keras_max_abs_diff"] <= 1e-6
+    assert v["rq_keras_two_input_inputs"] == 2
+    assert v["rq_keras_shared_params"] == 784 * 300 + 300
+    assert v["rq_keras_two_input_params"] == MLP_PARAMS
+
+
+def test_page_has_six_answers_figures_and_sources(v, html):
+    assert html.count("sd-dropdown") >= 6
+    for name in ("gates", "mlp-graph"):
+        assert f'id="fig-review-questions-{name}"' in html, name
+    for key in ("rq_fig_gates", "rq_fig_mlp_graph", "rq_table_gates", "rq_autograph_code"):
+        assert key in v, key
+    for url in (
+        "tensorflow.org/api_docs/python/tf/function",
+        "tensorflow.org/api_docs/python/tf/gradients",
+        "keras.io/guides/sequential_model",
+        "keras.io/guides/functional_api",
+        "docs.pytorch.org/docs/stable/notes/autograd",
+    ):
+        assert url in html, url
+    assert "while_stmt" in html and "if_stmt" in html
