@@ -323,9 +323,11 @@ class History:
     train_error: list[float] = field(default_factory=list)
     test_error: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)  # at the end of each epoch
+    step_loss: list[float] = field(default_factory=list)  # mini-batch loss of every step
     wall: list[float] = field(default_factory=list)  # training seconds of each epoch
     cpu: list[float] = field(default_factory=list)
     trace_seconds: float = 0.0
+    test_predictions: np.ndarray | None = None  # predicted classes after the last epoch
 
     @property
     def final_test_error(self) -> float:
@@ -426,6 +428,7 @@ def fit(
             )
         history.wall.append(clock.wall)
         history.cpu.append(clock.cpu)
+        history.step_loss.extend(map(float, losses))
         history.learning_rate.append(float(model.learning_rate.numpy()))
         if eval_every_epoch or epoch == epochs - 1:
             loss, train_error = error_rate(model, x, t)
@@ -433,7 +436,51 @@ def fit(
             history.train_error.append(train_error)
             if x_test is not None:
                 history.test_error.append(error_rate(model, x_te, t_te)[1])
+    if x_test is not None:
+        history.test_predictions = model.predict(x_test)
     return history
+
+
+def fit_seeds(
+    data,
+    *,
+    n_hidden: int,
+    learning_rate: float | PiecewiseConstant,
+    batch_size: int,
+    epochs: int,
+    seeds,
+    mode: str = "graph",
+    output: str = "sigmoid",
+    curves: str = "all",
+) -> list[History]:
+    """Train one run per seed on ``data`` (a :class:`pw06.data.Digits`); one History each.
+
+    A single model is re-initialised for each seed, so its graph is traced once. ``curves``
+    says which runs are evaluated after every epoch — ``"all"``, ``"first"`` or ``"none"`` —
+    the others after their last epoch only.
+    """
+    if curves not in ("all", "first", "none"):
+        raise ValueError(f"curves must be 'all', 'first' or 'none', got {curves!r}")
+    model = LowLevelMLP(data.n_features, n_hidden, data.n_classes, output=output)
+    runs = []
+    for i, seed in enumerate(seeds):
+        model.reset(seed)
+        runs.append(
+            fit(
+                model,
+                data.x_train,
+                data.y_train,
+                epochs=epochs,
+                batch_size=batch_size,
+                learning_rate=learning_rate,
+                seed=seed,
+                mode=mode,
+                x_test=data.x_test,
+                y_test=data.y_test,
+                eval_every_epoch=curves == "all" or (curves == "first" and i == 0),
+            )
+        )
+    return runs
 
 
 def _python_loop(model, step_fn, x, t, order, batch_size, schedule) -> np.ndarray:
@@ -461,3 +508,108 @@ def training_flops(n_examples: int, n_inputs: int, n_hidden: int, n_outputs: int
     (no gradient is needed for the inputs). Total 4·n·D·H + 6·n·H·K.
     """
     return 4 * n_examples * n_inputs * n_hidden + 6 * n_examples * n_hidden * n_outputs
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int = 10) -> np.ndarray:
+    """Counts ``m[i, j]`` of examples of class i predicted as class j."""
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return matrix
+
+
+# --- Figures for the chapters (Matplotlib is imported only when a figure is drawn) -----------
+
+
+def plot_digits(images, titles=None, ncols: int = 10, size: float = 0.9):
+    """A grid of 28×28 digits (rows of ``images`` may be flattened), with optional titles."""
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images).reshape(-1, 28, 28)
+    nrows = math.ceil(len(images) / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1.0))
+    )
+    for i, ax in enumerate(np.ravel(axes)):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def plot_confusion(matrix: np.ndarray, title: str = ""):
+    """The confusion matrix as a heat map with the counts written in the cells."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    off_diagonal = matrix - np.diag(np.diag(matrix))
+    image = ax.imshow(off_diagonal, cmap="Reds")
+    k = len(matrix)
+    for i in range(k):
+        for j in range(k):
+            if matrix[i, j]:
+                color = "tab:green" if i == j else "black"
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8, color=color)
+    ax.set(
+        xticks=range(k),
+        yticks=range(k),
+        xlabel="predicted class",
+        ylabel="true class",
+        title=title,
+    )
+    fig.colorbar(image, ax=ax, label="misclassified examples (off-diagonal)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_convergence(runs: list[History]):
+    """Left: the mini-batch loss at every step (one line per seed) and the training loss after
+    each epoch. Right: training and test error after each epoch, mean ± std over seeds."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    steps_per_epoch = len(runs[0].step_loss) // len(runs[0].loss)
+    for run in runs:
+        left.plot(np.arange(1, len(run.step_loss) + 1), run.step_loss, lw=0.7, alpha=0.6)
+    epochs = np.arange(0, len(runs[0].loss) + 1)
+    mean_loss = np.mean([[run.initial_loss, *run.loss] for run in runs], axis=0)
+    left.plot(epochs * steps_per_epoch, mean_loss, "ko-", label="training loss after each epoch")
+    left.set(
+        yscale="log",
+        xlabel="step (mini-batch update)",
+        ylabel="loss",
+        title="Loss: mini-batches (one line per seed)",
+    )
+    left.legend()
+    epochs = np.arange(1, len(runs[0].loss) + 1)
+    for key, label in (("train_error", "training set"), ("test_error", "test set")):
+        values = np.array([getattr(run, key) for run in runs])
+        mean, std = values.mean(axis=0), values.std(axis=0, ddof=1) if len(runs) > 1 else 0
+        right.errorbar(epochs, mean, yerr=std, marker="o", capsize=3, label=label)
+    right.set(
+        xticks=epochs,
+        xlabel="epoch",
+        ylabel="error rate (%)",
+        title=f"Error rate, mean ± std over {len(runs)} seeds",
+    )
+    right.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_test_error_curves(curves: dict[str, list[History]], title: str = ""):
+    """Test error after each epoch, mean ± std over seeds, one line per labelled set of runs."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for label, runs in curves.items():
+        values = np.array([run.test_error for run in runs])
+        epochs = np.arange(1, values.shape[1] + 1)
+        std = values.std(axis=0, ddof=1) if len(runs) > 1 else None
+        ax.errorbar(epochs, values.mean(axis=0), yerr=std, marker="o", capsize=3, label=label)
+    ax.set(xticks=epochs, xlabel="epoch", ylabel="test error rate (%)", title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
