@@ -600,14 +600,18 @@ def plot_convergence(runs: list[History]):
 
 
 def plot_test_error_curves(curves: dict[str, list[History]], title: str = ""):
-    """Test error after each epoch, mean ± std over seeds, one line per labelled set of runs."""
+    """Test error after each epoch, mean ± std over seeds, one line per labelled set of runs.
+
+    Runs evaluated after their last epoch only (``eval_every_epoch=False``) are left out.
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     for label, runs in curves.items():
-        values = np.array([run.test_error for run in runs])
+        length = max(len(run.test_error) for run in runs)
+        values = np.array([run.test_error for run in runs if len(run.test_error) == length])
         epochs = np.arange(1, values.shape[1] + 1)
-        std = values.std(axis=0, ddof=1) if len(runs) > 1 else None
+        std = values.std(axis=0, ddof=1) if len(values) > 1 else None
         ax.errorbar(epochs, values.mean(axis=0), yerr=std, marker="o", capsize=3, label=label)
     ax.set(xticks=epochs, xlabel="epoch", ylabel="test error rate (%)", title=title)
     ax.legend()

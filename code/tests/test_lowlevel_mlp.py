@@ -273,3 +273,58 @@ def test_graph_mode_records_tracing_apart_from_the_first_epoch():
 
 def test_training_flops():
     assert ll.training_flops(1, 784, 300, 10) == 4 * 784 * 300 + 6 * 300 * 10
+
+
+def _digits_like(n_train=40, n_test=20):
+    from types import SimpleNamespace
+
+    x, y = tiny_data(n_train + n_test)
+    return SimpleNamespace(
+        x_train=x[:n_train],
+        y_train=y[:n_train],
+        x_test=x[n_train:],
+        y_test=y[n_train:],
+        n_features=D,
+        n_classes=K,
+    )
+
+
+def test_fit_seeds_traces_once_and_records_what_was_asked():
+    d = _digits_like()
+    kwargs = dict(n_hidden=H, learning_rate=0.5, batch_size=10, epochs=3, seeds=[0, 1, 2])
+    runs = ll.fit_seeds(d, **kwargs, curves="first")
+    assert [run.seed for run in runs] == [0, 1, 2]
+    assert [len(run.test_error) for run in runs] == [3, 1, 1]
+    assert all(len(run.wall) == 3 and len(run.step_loss) == 12 for run in runs)
+    assert runs[0].trace_seconds > 0 and runs[1].trace_seconds == 0
+    assert runs[0].test_predictions.shape == (20,)
+    again = ll.fit_seeds(d, **kwargs, curves="all")
+    assert [run.final_test_error for run in again] == [run.final_test_error for run in runs]
+    with pytest.raises(ValueError, match="curves"):
+        ll.fit_seeds(d, **kwargs, curves="some")
+
+
+def test_confusion_matrix():
+    m = ll.confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], 3)
+    assert m.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+
+
+def test_figures_draw():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = _digits_like()
+    runs = ll.fit_seeds(d, n_hidden=H, learning_rate=0.5, batch_size=10, epochs=2, seeds=[0, 1])
+    ragged = ll.fit_seeds(
+        d, n_hidden=H, learning_rate=0.5, batch_size=10, epochs=2, seeds=[2], curves="none"
+    )[0]
+    figures = [
+        ll.plot_digits(np.zeros((3, 784)), ["a", "b", "c"], ncols=2),
+        ll.plot_confusion(ll.confusion_matrix([0, 1], [1, 1], 3), "title"),
+        ll.plot_convergence(runs),
+        ll.plot_test_error_curves({"runs": runs, "first": [runs[0], ragged]}, "title"),
+    ]
+    assert all(len(fig.axes) >= 1 for fig in figures)
+    plt.close("all")
