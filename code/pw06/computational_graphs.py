@@ -448,7 +448,8 @@ def _draw(graph, lines, fills, *, ax=None, title="", fontsize=FONT_SIZE, vertica
 
     ``lines[node]`` is a list of (text, colour, weight); ``fills[node]`` the box colour.
     Sizes are in inches. Creates a figure sized to the graph unless ``ax`` is given; returns
-    the figure.
+    the figure. A figure created here is closed to pyplot at once: it is not shown
+    automatically at the end of a notebook cell, only where it is displayed, saved or glued.
     """
     n_lines = max(len(texts) for texts in lines.values())
     height = 0.16 + LINE_STEP * n_lines  # every box fits the longest text, plus a margin
@@ -466,6 +467,7 @@ def _draw(graph, lines, fills, *, ax=None, title="", fontsize=FONT_SIZE, vertica
     if ax is None:
         size = (xlim[1] - xlim[0], ylim[1] - ylim[0])
         fig, ax = plt.subplots(figsize=(size[0], size[1] + (0.5 if title else 0.1)))
+        plt.close(fig)  # still drawable; just not shown twice in a notebook
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9 if title else 0.99)
     for source, target in graph.edges:
         (x0, y0), (x1, y1) = xy[source], xy[target]
@@ -548,16 +550,17 @@ def draw_tf_graph(concrete_function, *, names: bool = True, vertical=False, ax=N
 
 
 def show_both_passes(x1, x2, w1, w2, b):
-    """Try your own numbers: build eq. 2, back-propagate 1.0, draw both passes in one figure."""
+    """Try your own numbers: build eq. 2, back-propagate 1.0, draw both passes in one figure.
+
+    Returns the figure (display it, e.g. as the last line of a notebook cell, or save it).
+    """
     graph = logistic_regression_graph(x1, x2, w1, w2, b)
     graph.output.backward(1.0)
     top = draw_graph(graph.output, grads=False)  # measure the two drawings, then stack them
     bottom = draw_graph(graph.output)
     (w1, h1), (w2, h2) = top.get_size_inches(), bottom.get_size_inches()
-    w = max(w1, w2)
-    plt.close(top)
-    plt.close(bottom)
-    fig, axes = plt.subplots(2, 1, figsize=(w, h1 + h2 + 0.8), height_ratios=[h1, h2])
+    fig, axes = plt.subplots(2, 1, figsize=(max(w1, w2), h1 + h2 + 0.8), height_ratios=[h1, h2])
+    plt.close(fig)  # as in ``_draw``: shown only where it is displayed or glued
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.95, hspace=0.12)
     draw_graph(graph.output, grads=False, ax=axes[0], title="Forward pass: values v")
     draw_graph(graph.output, ax=axes[1], title="Backward pass from 1.0: values v, gradients g of ŷ")

@@ -64,9 +64,9 @@ def _tape(fn, values: dict[str, float]) -> dict[str, float]:
 def gate_demo(x: float = 3.0, y: float = -4.0, z: float = 2.0, w: float = -1.0) -> dict:
     """Back-propagate 1.0 through f = 2·(x·y + max(z, w)) with the engine and with the tape.
 
-    Returns the ``inputs``, ``engine`` and ``tape`` (value ``f`` and gradients), the gradient
-    ``upstream`` that reaches the add gate, ``max_abs_diff`` between engine and tape, and the
-    engine's ``output`` node (for drawing and the edge table).
+    Returns the ``inputs``, ``engine`` and ``tape`` (value ``f`` and gradients), both as
+    ``table`` rows, the gradient ``upstream`` that reaches the add gate, ``max_abs_diff``
+    between engine and tape, and the engine's ``output`` node (for drawing and the edge table).
     """
     output = gate_expression(x, y, z, w)
     output.backward(1.0)
@@ -74,10 +74,15 @@ def gate_demo(x: float = 3.0, y: float = -4.0, z: float = 2.0, w: float = -1.0) 
     engine = {"f": output.data} | {k: leaves[k].grad for k in ("x", "y", "z", "w")}
     tape = _tape(gate_tf, {"x": x, "y": y, "z": z, "w": w})
     adder = output.inputs[0]  # s = p + m
+    table = [
+        {"computed by": by, "f": grads["f"]} | {f"∂f/∂{k}": grads[k] for k in "xyzw"}
+        for by, grads in (("engine", engine), ("tf.GradientTape", tape))
+    ]
     return {
         "inputs": {"x": x, "y": y, "z": z, "w": w},
         "engine": engine,
         "tape": tape,
+        "table": table,
         "upstream": adder.grad,
         "max_abs_diff": cg.max_abs_diff(engine, tape),
         "output": output,
@@ -378,13 +383,22 @@ def autograph_demo(starts=(6, 27, 97)) -> dict:
 
 
 # --- Q4: @tf.function ----------------------------------------------------------------------------
-def tracing_demo(log_path: str | os.PathLike) -> dict:
+def _shown(arg) -> str:
+    """An argument as it was written: ``tf.constant([1.0, 2.0])`` or ``3``."""
+    return f"tf.constant({arg.numpy().tolist()})" if tf.is_tensor(arg) else repr(arg)
+
+
+def tracing_demo(log_path: str | os.PathLike | None = None) -> dict:
     """Count traces (a Python side effect) and calls (``tf.print`` into ``log_path``).
 
     Calls, in order: two float32 scalars (one trace), a float32 vector (new shape: a trace),
     the Python number 3, then 4 twice (a trace per new Python value). Then a function with an
-    ``input_signature`` called on vectors of three lengths (one trace).
+    ``input_signature`` called on vectors of three lengths (one trace). ``log_path`` defaults
+    to a temporary file that is removed afterwards. ``calls_table`` has one row per call.
     """
+    if log_path is None:
+        with tempfile.TemporaryDirectory() as scratch:
+            return tracing_demo(os.path.join(scratch, "calls.log"))
     traces = []
     stream = f"file://{os.fspath(log_path)}"
 
@@ -395,8 +409,11 @@ def tracing_demo(log_path: str | os.PathLike) -> dict:
         return 2 * x
 
     calls = [tf.constant(1.0), tf.constant(2.0), tf.constant([1.0, 2.0]), 3, 4, 4]
+    calls_table = []
     for arg in calls:
+        before = len(traces)
         double(arg)
+        calls_table.append({"call": f"double({_shown(arg)})", "traced": len(traces) > before})
     with open(log_path, encoding="utf-8") as fh:
         printed = sum(1 for _ in fh)
 
@@ -416,6 +433,7 @@ def tracing_demo(log_path: str | os.PathLike) -> dict:
         "tracing_count": double.experimental_get_tracing_count(),
         "printed": printed,
         "traced_with": [str(getattr(x, "shape", x)) for x in traces],
+        "calls_table": calls_table,
         "signature_calls": len(lengths),
         "signature_traces": len(signature_traces),
         "signature_shape": str(signature_traces[0]),
@@ -433,7 +451,7 @@ def frozen_closure_demo(first: float = 0.1, second: float = 0.5) -> dict:
     before = float(scaled(tf.constant(1.0)))
     rate = second  # the graph keeps the value it was traced with
     after = float(scaled(tf.constant(1.0)))
-    return {"before": before, "after": after, "python_value": rate}
+    return {"before": before, "after": after, "traced_value": first, "python_value": rate}
 
 
 # --- Q5: tf.gradients -----------------------------------------------------------------------------
@@ -475,12 +493,35 @@ def tf_gradients_demo() -> dict:
         eager_error, eager_message = "", ""
     except RuntimeError as error:
         eager_error, eager_message = type(error).__name__, str(error)
+    call = "tf.gradients(ys, [x, w, u])"
+    results = [
+        (f"{call}[0]", out["dx"]),
+        (f"{call}[1]", out["dw"]),
+        (f"{call}[2]", None),
+        ("tf.gradients(ys, [u], unconnected_gradients=ZERO)[0]", out["du_zero"]),
+        ("tf.gradients(w * x, [x], grad_ys=[[1, 0, 10]])[0]", out["weighted"]),
+        ("tf.gradients(a + b, [a])[0], with b = 2a", out["total"]),
+        ("tf.gradients(a + b, [a], stop_gradients=[b])[0]", out["partial"]),
+    ]
+    calls_table = [
+        {"call": f"len({call})", "result": str(seen["length"]), "shape": ""},
+        *(
+            {
+                "call": text,
+                "result": str(value),
+                "shape": "" if value is None else str(list(np.shape(value))),
+            }
+            for text, value in results
+        ),
+        {"call": "tf.gradients(…) called eagerly", "result": eager_error, "shape": ""},
+    ]
     return out | {
         "length": seen["length"],
         "is_none": seen["is_none"],
         "shapes": seen["shapes"],
         "eager_error": eager_error,
         "eager_message": eager_message,
+        "calls_table": calls_table,
     }
 
 
@@ -544,4 +585,20 @@ def keras_api_demo(
             "functional": [type(layer).__name__ for layer in functional.layers],
             "two_input": [layer.name for layer in two.layers],
         },
+        "models": [
+            _model_row(sequential, "Sequential"),
+            _model_row(functional, "Functional"),
+            _model_row(two, "Functional"),
+        ],
+    }
+
+
+def _model_row(model: keras.Model, api: str) -> dict:
+    """One row of the comparison table: name, API, inputs, layers, parameters."""
+    return {
+        "model": model.name,
+        "API": api,
+        "inputs": len(model.inputs),
+        "layers": ", ".join(type(layer).__name__ for layer in model.layers),
+        "parameters": int(model.count_params()),
     }

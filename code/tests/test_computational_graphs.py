@@ -270,3 +270,18 @@ def test_vertical_tf_graph_is_taller_than_wide():
     width, height = fig.get_size_inches()
     assert height > width
     plt.close(fig)
+
+
+def test_drawings_are_not_left_open_in_pyplot():
+    """Returned figures are closed to pyplot, so a notebook cell does not show them twice."""
+    before = plt.get_fignums()
+    graph = cg.logistic_regression_graph(**cg.CS231N_INPUTS)
+    figures = [
+        cg.draw_graph(graph.output),
+        cg.draw_tf_graph(cg.traced_lr_graph()),
+        cg.show_both_passes(1.0, 0.5, 0.3, -2.0, 0.1),
+    ]
+    assert plt.get_fignums() == before
+    for fig in figures:  # closed, yet still drawable
+        fig.canvas.draw()
+        assert fig.canvas.get_width_height()[0] > 0

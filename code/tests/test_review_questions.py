@@ -19,6 +19,14 @@ def test_gates_distribute_swap_and_route():
     assert r["engine"]["x"] == up * -4.0 and r["engine"]["y"] == up * 3.0  # multiply swaps
     assert (r["engine"]["z"], r["engine"]["w"]) == (up, 0.0)  # max routes to the winner
     assert r["output"].label == "f"
+    engine_row, tape_row = r["table"]
+    assert engine_row == {"computed by": "engine", "f": -20.0} | {
+        "∂f/∂x": -8.0,
+        "∂f/∂y": 6.0,
+        "∂f/∂z": 2.0,
+        "∂f/∂w": 0.0,
+    }
+    assert tape_row["computed by"] == "tf.GradientTape"
 
 
 def test_max_routes_to_the_other_input_when_it_wins():
@@ -109,12 +117,26 @@ def test_tracing_counts(tmp_path):
     assert r["traced_with"] == ["()", "(2,)", "3", "4"]
     assert (r["signature_calls"], r["signature_traces"]) == (3, 1)
     assert r["signature_shape"] == "(None,)"
+    assert r["calls_table"] == [
+        {"call": "double(tf.constant(1.0))", "traced": True},
+        {"call": "double(tf.constant(2.0))", "traced": False},  # same dtype and shape
+        {"call": "double(tf.constant([1.0, 2.0]))", "traced": True},  # new shape
+        {"call": "double(3)", "traced": True},  # a Python value: traced per value
+        {"call": "double(4)", "traced": True},
+        {"call": "double(4)", "traced": False},
+    ]
+    assert (tmp_path / "calls.log").exists()
+
+
+def test_tracing_demo_without_a_log_path_cleans_up():
+    r = rq.tracing_demo()
+    assert (r["calls"], r["traces"], r["printed"]) == (6, 4, 6)
 
 
 def test_python_values_are_frozen_at_trace_time():
     r = rq.frozen_closure_demo(first=0.25, second=2.0)
     assert r["before"] == r["after"] == 0.25
-    assert r["python_value"] == 2.0
+    assert r["python_value"] == 2.0 and r["traced_value"] == 0.25
 
 
 # --- Q5 -----------------------------------------------------------------------------------------
@@ -128,6 +150,14 @@ def test_tf_gradients_output():
     assert r["weighted"] == [2.0, 0.0, 20.0]
     assert (r["total"], r["partial"]) == (3.0, 1.0)
     assert r["eager_error"] == "RuntimeError" and "GradientTape" in r["eager_message"]
+    table = {row["call"]: (row["result"], row["shape"]) for row in r["calls_table"]}
+    assert table["len(tf.gradients(ys, [x, w, u]))"] == ("3", "")
+    assert table["tf.gradients(ys, [x, w, u])[0]"] == ("[4.0, 6.0, 8.0]", "[3]")
+    assert table["tf.gradients(ys, [x, w, u])[1]"] == ("6.0", "[]")
+    assert table["tf.gradients(ys, [x, w, u])[2]"] == ("None", "")
+    assert table["tf.gradients(a + b, [a], stop_gradients=[b])[0]"] == ("1.0", "[]")
+    assert table["tf.gradients(…) called eagerly"] == ("RuntimeError", "")
+    assert len(table) == len(r["calls_table"]) == 9
 
 
 # --- Q6 -----------------------------------------------------------------------------------------
@@ -140,6 +170,11 @@ def test_both_apis_build_the_same_mlp():
     assert r["shared_params"] == 12 * 7 + 7
     assert r["two_input_params"] == expected  # the shared layer's weights count once
     assert r["two_input_output_shape"] == [4, 3]
+    rows = r["models"]
+    assert [row["API"] for row in rows] == ["Sequential", "Functional", "Functional"]
+    assert [row["inputs"] for row in rows] == [1, 1, 2]
+    assert [row["parameters"] for row in rows] == [expected] * 3
+    assert rows[2]["layers"].count("InputLayer") == 2 and "Add" in rows[2]["layers"]
 
 
 def test_builders():
