@@ -72,3 +72,32 @@ def test_copy_button_skips_prompts_and_outputs():
     assert ">>> " in config["copybutton_prompt_text"] and "\\$ " in config["copybutton_prompt_text"]
     assert ".go" in config["copybutton_exclude"] and ".gp" in config["copybutton_exclude"]
     assert config["numfig"] is True
+
+
+def test_intro_results_table_shows_the_chapters_values(book_build, glue):
+    intro = (book_build / "html" / "intro.html").read_text(encoding="utf-8")
+    graphs, lowlevel = glue["computational_graphs"], glue["lowlevel_mlp"]
+    expected = [
+        f"{graphs['lr_yhat']:.3f}",
+        f"{graphs['lr_grad_w1']:.3f}",
+        f"{lowlevel['lowlevel_test_error_mean']:.1f}",
+        glue["installation"]["inst_tf_version"],
+    ]
+    if "keras_mlp" in glue and "keras_test_error_mean" in glue["keras_mlp"]:
+        expected.append(f"{glue['keras_mlp']['keras_test_error_mean']:.1f}")
+    for text in expected:
+        assert text in intro, text
+
+
+def test_no_unresolved_roles_on_any_page(book_build):
+    for page in CHAPTERS:
+        text = (book_build / "html" / f"{page}.html").read_text(encoding="utf-8")
+        assert "{glue" not in text and "{doc}" not in text, page
+
+
+def test_environment_appendix_names_dataset_and_seeds(book_build, glue):
+    page = (book_build / "html" / "environment.html").read_text(encoding="utf-8")
+    assert glue["lowlevel_mlp"]["dataset_name"] in page
+    assert "Execution time" in page or "exec" in page.lower()
+    for chapter in ("lowlevel_mlp", "keras_mlp", "computational_graphs"):
+        assert chapter in page, f"{chapter} missing from the execution-time table"
