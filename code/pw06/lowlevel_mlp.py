@@ -57,13 +57,15 @@ def init_weights(n_inputs: int, n_hidden: int, n_outputs: int, seed: int) -> lis
 
 
 def piecewise_constant(step, boundaries, values):
-    """The learning rate at ``step``: ``values[i]`` once ``step`` has reached ``boundaries[i-1]``.
+    """The learning rate at ``step`` (a scalar or a vector of steps), inside a graph.
 
-    Works on tensors inside a graph: ``boundaries`` (int64, increasing) and ``values`` (float32,
-    one more than ``boundaries``) may have any length without re-tracing.
+    ``values[i]`` once ``step`` has reached ``boundaries[i-1]``: ``boundaries`` (int64,
+    increasing) and ``values`` (float32, one more than ``boundaries``) are tensors, so a new
+    schedule of any length does not re-trace the graph.
     """
-    i = tf.searchsorted(boundaries, tf.reshape(step, [1]), side="right")[0]
-    return tf.gather(values, i)
+    step = tf.convert_to_tensor(step, tf.int64)
+    i = tf.searchsorted(boundaries, tf.reshape(step, [-1]), side="right")
+    return tf.reshape(tf.gather(values, i), tf.shape(step))
 
 
 @dataclass(frozen=True)
@@ -200,18 +202,21 @@ class LowLevelMLP(tf.Module):
     def train_epoch(self, x, t, order, batch_size, boundaries, values):
         """One epoch over the examples in ``order``, in mini-batches; returns each step's loss.
 
-        The learning-rate variable is set from the schedule before every step. The loop stops
-        at the first non-finite loss, so the returned losses end there.
+        Before every step the learning-rate variable is set from the schedule. The loop stops
+        after the first non-finite loss, so the returned losses end there.
         """
         n_batches = (tf.shape(order)[0] + batch_size - 1) // batch_size
+        x, t = tf.gather(x, order), tf.gather(t, order)  # the examples in this epoch's order
+        steps = self.step + tf.range(tf.cast(n_batches, tf.int64))
+        rates = piecewise_constant(steps, boundaries, values)  # one learning rate per step
         losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
-        for i in tf.range(n_batches):
-            self.learning_rate.assign(piecewise_constant(self.step, boundaries, values))
-            batch = order[i * batch_size : (i + 1) * batch_size]
-            loss = self.train_step(tf.gather(x, batch), tf.gather(t, batch))
+        i, loss = tf.constant(0), tf.constant(0.0)
+        while tf.logical_and(i < n_batches, tf.math.is_finite(loss)):
+            self.learning_rate.assign(rates[i])
+            batch = slice(i * batch_size, (i + 1) * batch_size)
+            loss = self.train_step(x[batch], t[batch])
             losses = losses.write(i, loss)
-            if not tf.math.is_finite(loss):
-                break
+            i += 1
         return losses.stack()
 
     def evaluate(self, x, t):

@@ -137,6 +137,10 @@ def test_schedule_values_at_the_boundaries():
     bounds, values = tf.constant([2, 4], tf.int64), tf.constant([1.0, 0.5, 0.25])
     got = [float(ll.piecewise_constant(tf.constant(s, tf.int64), bounds, values)) for s in range(6)]
     assert got == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    vector = ll.piecewise_constant(tf.range(6, dtype=tf.int64), bounds, values)
+    assert vector.numpy().tolist() == got
+    empty = tf.constant([], tf.int64)
+    assert float(ll.piecewise_constant(3, empty, tf.constant([0.5]))) == 0.5
 
 
 @pytest.mark.parametrize(
