@@ -74,3 +74,9 @@ def test_page_shows_figures_solutions_and_sign_note(html):
     assert html.count("sd-dropdown") >= 3
     assert "disagree on the sign" in html
     assert "0.731" in html and "−1/d²" in html and "RealDiv" in html
+
+
+def test_code_cells_show_no_glue_bookkeeping(html):
+    """Glue calls sit in removed cells; the reader sees the instructive code and its output."""
+    assert "glue(" not in html and "plt.close" not in html
+    assert html.count("Show code cell output") >= 1  # spoilers folded: try first

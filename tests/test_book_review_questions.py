@@ -83,8 +83,9 @@ def test_q5_tf_gradients(v):
     assert "GradientTape" in v["rq_tfg_eager_message"]
 
 
-def test_q6_keras(v):
+def test_q6_keras(v, html):
     assert v["rq_keras_sequential_params"] == v["rq_keras_functional_params"] == MLP_PARAMS
+    assert "mlp_sequential" in html and "mlp_functional" in html  # the Keras chapter's builders
     assert 0.0 <= v["rq_keras_max_abs_diff"] <= 1e-6
     assert v["rq_keras_two_input_inputs"] == 2
     assert v["rq_keras_shared_params"] == 784 * 300 + 300
@@ -106,3 +107,9 @@ def test_page_has_six_answers_figures_and_sources(v, html):
     ):
         assert url in html, url
     assert "while_stmt" in html and "if_stmt" in html
+
+
+def test_code_cells_show_no_glue_bookkeeping(html):
+    """Glue calls sit in removed cells; the reader sees the instructive code and its output."""
+    assert "glue(" not in html
+    assert html.count("Show code cell output") >= 1  # spoilers folded: try first

@@ -10,8 +10,9 @@ chapter glues into its answers:
 3. static vs dynamic — ``step_time_demo``, ``autograph_demo``;
 4. ``@tf.function`` — ``tracing_demo``, ``frozen_closure_demo``;
 5. ``tf.gradients`` — ``tf_gradients_demo``;
-6. Keras APIs — ``build_sequential``, ``build_functional``, ``build_two_input_model``,
-   ``keras_api_demo``.
+6. Keras APIs — ``keras_api_demo``, with the MLP of ``keras_mlp`` built by both APIs
+   (``keras_mlp.build_sequential``, ``keras_mlp.build_functional``) and
+   ``build_two_input_model``, which only the Functional API can express.
 
 The MLP here is the lab's (ReLU hidden layer, sigmoid outputs, MSE loss), written in a few lines
 so that this module stands alone; the full training code is in ``lowlevel_mlp``.
@@ -29,6 +30,7 @@ import networkx as nx
 import numpy as np
 
 from pw06 import computational_graphs as cg
+from pw06 import keras_mlp
 from pw06.computational_graphs import Value
 from pw06.tf_quiet import load
 
@@ -526,26 +528,6 @@ def tf_gradients_demo() -> dict:
 
 
 # --- Q6: Keras Sequential vs Functional -----------------------------------------------------------
-def build_sequential(n_inputs: int, n_hidden: int, n_outputs: int) -> keras.Model:
-    """The lab's MLP as a linear stack of layers."""
-    return keras.Sequential(
-        [
-            keras.Input(shape=(n_inputs,)),
-            keras.layers.Dense(n_hidden, activation="relu"),
-            keras.layers.Dense(n_outputs, activation="sigmoid"),
-        ],
-        name="sequential_mlp",
-    )
-
-
-def build_functional(n_inputs: int, n_hidden: int, n_outputs: int) -> keras.Model:
-    """The same MLP with the Functional API: call layers on tensors, then wrap inputs/outputs."""
-    inputs = keras.Input(shape=(n_inputs,))
-    hidden = keras.layers.Dense(n_hidden, activation="relu")(inputs)
-    outputs = keras.layers.Dense(n_outputs, activation="sigmoid")(hidden)
-    return keras.Model(inputs, outputs, name="functional_mlp")
-
-
 def build_two_input_model(n_inputs: int, n_hidden: int, n_outputs: int) -> keras.Model:
     """Two inputs through one *shared* hidden layer, merged by a sum: no Sequential equivalent."""
     left = keras.Input(shape=(n_inputs,), name="left")
@@ -559,12 +541,12 @@ def build_two_input_model(n_inputs: int, n_hidden: int, n_outputs: int) -> keras
 def keras_api_demo(
     n_inputs: int = 784, n_hidden: int = 300, n_outputs: int = 10, seed: int = 0
 ) -> dict:
-    """Both APIs build the same MLP (same parameters, same outputs with the same weights);
-    only the Functional API builds the two-input model with a shared layer."""
-    keras.utils.set_random_seed(seed)
-    sequential = build_sequential(n_inputs, n_hidden, n_outputs)
-    functional = build_functional(n_inputs, n_hidden, n_outputs)
-    functional.set_weights(sequential.get_weights())
+    """The MLP of the Keras chapter built with both APIs (``keras_mlp.build_sequential`` and
+    ``keras_mlp.build_functional``): same parameters and, initialised from the same seed,
+    same outputs. Only the Functional API builds the two-input model with a shared layer."""
+    keras.utils.set_random_seed(seed)  # the two-input model's initial weights
+    sequential = keras_mlp.build_sequential(n_inputs, n_hidden, n_outputs, seed=seed)
+    functional = keras_mlp.build_functional(n_inputs, n_hidden, n_outputs, seed=seed)
     x, _ = random_batch(4, n_inputs, n_outputs, seed)
     # a direct call runs the layers eagerly: no predict function to trace for four rows
     same = float(np.max(np.abs(np.asarray(sequential(x)) - np.asarray(functional(x)))))
