@@ -532,20 +532,35 @@ def confusion_matrix(y_true, y_pred, n_classes: int = 10) -> np.ndarray:
 
 
 def plot_digits(images, titles=None, ncols: int = 10, size: float = 0.9):
-    """A grid of 28×28 digits (rows of ``images`` may be flattened), with optional titles."""
+    """A grid of 28×28 digits (rows of ``images`` may be flattened), with optional titles.
+
+    The digits are tiled into one image (one ``imshow``, much faster than a subplot each).
+    """
     import matplotlib.pyplot as plt
 
     images = np.asarray(images).reshape(-1, 28, 28)
     nrows = math.ceil(len(images) / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1.0))
-    )
-    for i, ax in enumerate(np.ravel(axes)):
-        ax.axis("off")
-        if i < len(images):
-            ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=1)
-            if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+    gap = 10 if titles is not None else 4  # pixels between digits (room for the titles)
+    cell_h, cell_w = 28 + gap, 28 + 4
+    canvas = np.zeros((nrows * cell_h, ncols * cell_w), dtype=np.float32)
+    for i, image in enumerate(images):
+        row, col = divmod(i, ncols)
+        top, left = row * cell_h + gap - 2, col * cell_w + 2
+        canvas[top : top + 28, left : left + 28] = image
+    fig, ax = plt.subplots(figsize=(ncols * size, nrows * size * cell_h / cell_w))
+    ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
+    if titles is not None:
+        for i, title in enumerate(titles[: len(images)]):
+            row, col = divmod(i, ncols)
+            ax.text(
+                col * cell_w + cell_w / 2,
+                row * cell_h + gap - 3,
+                title,
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
     fig.tight_layout(pad=0.2)
     return fig
 
