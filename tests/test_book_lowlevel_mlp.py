@@ -50,6 +50,7 @@ def test_error_rate_in_the_lab_band(v, default_data):
 
 def test_every_seed_converged(v):
     assert v["lowlevel_converged_runs"] == v["lowlevel_seeds"]
+    assert 0 <= v["lowlevel_loss_decreasing_runs"] <= v["lowlevel_seeds"]
 
 
 def test_timings_are_positive_and_from_this_build(v):
