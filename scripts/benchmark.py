@@ -42,18 +42,18 @@ STEP = "low-level, tf.function step + Python loop"
 EAGER = "low-level, eager"
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
-    """GFLOP/s of a compiled n×n float32 matrix product (median of ``repeats`` timings)."""
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> list[float]:
+    """GFLOP/s of a compiled n×n float32 matrix product, one value per timed repeat."""
     a = tf.random.stateless_uniform((n, n), seed=(1, 2))
     b = tf.random.stateless_uniform((n, n), seed=(3, 4))
     product = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
     product(a, b).numpy()  # trace and warm up
-    times = []
+    rates = []
     for _ in range(repeats):
         start = time.perf_counter()
         product(a, b).numpy()
-        times.append(time.perf_counter() - start)
-    return 2 * n**3 / statistics.median(times) / 1e9
+        rates.append(2 * n**3 / (time.perf_counter() - start) / 1e9)
+    return rates
 
 
 class Row:
@@ -150,7 +150,8 @@ def main(argv=None) -> None:
     )
     print(
         f"Method:    {args.rounds} interleaved rounds × {args.epochs} epochs per implementation "
-        "(the very first epoch apart); typical = median, best = fastest\n"
+        "(the very first epoch apart), matmul before and after each round; typical = median, "
+        "best = fastest\n"
     )
 
     rows = [
@@ -160,12 +161,12 @@ def main(argv=None) -> None:
     ]
     if not args.no_keras:
         rows += [keras_row(None, digits, args), keras_row(args.batch_size, digits, args)]
-    references = []
+    references = []  # GFLOP/s of every timed matrix product, before and between the rounds
     for _ in range(args.rounds):
-        references.append(matmul_gflops())
+        references += matmul_gflops()
         for row in rows:
             row.measure(args.epochs)
-    references.append(matmul_gflops())
+    references += matmul_gflops()
     ref_typical, ref_best = statistics.median(references), max(references)
     print(
         f"Reference: 2048×2048 float32 matmul, {ref_typical:.0f} GFLOP/s typical, "
