@@ -66,8 +66,8 @@ def _tape(fn, values: dict[str, float]) -> dict[str, float]:
 def gate_demo(x: float = 3.0, y: float = -4.0, z: float = 2.0, w: float = -1.0) -> dict:
     """Back-propagate 1.0 through f = 2·(x·y + max(z, w)) with the engine and with the tape.
 
-    Returns the ``inputs``, ``engine`` and ``tape`` (value ``f`` and gradients), both as
-    ``table`` rows, the gradient ``upstream`` that reaches the add gate, ``max_abs_diff``
+    Returns the ``inputs``, ``engine`` and ``tape`` (value ``f`` and gradients), side by side
+    as ``table`` rows, the gradient ``upstream`` that reaches the add gate, ``max_abs_diff``
     between engine and tape, and the engine's ``output`` node (for drawing and the edge table).
     """
     output = gate_expression(x, y, z, w)
@@ -77,8 +77,12 @@ def gate_demo(x: float = 3.0, y: float = -4.0, z: float = 2.0, w: float = -1.0) 
     tape = _tape(gate_tf, {"x": x, "y": y, "z": z, "w": w})
     adder = output.inputs[0]  # s = p + m
     table = [
-        {"computed by": by, "f": grads["f"]} | {f"∂f/∂{k}": grads[k] for k in "xyzw"}
-        for by, grads in (("engine", engine), ("tf.GradientTape", tape))
+        {
+            "quantity": "f" if k == "f" else f"∂f/∂{k}",
+            "engine": engine[k],
+            "tf.GradientTape": tape[k],
+        }
+        for k in ("f", "x", "y", "z", "w")
     ]
     return {
         "inputs": {"x": x, "y": y, "z": z, "w": w},
