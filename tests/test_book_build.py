@@ -101,3 +101,12 @@ def test_environment_appendix_names_dataset_and_seeds(book_build, glue):
     assert "Execution time" in page or "exec" in page.lower()
     for chapter in ("lowlevel_mlp", "keras_mlp", "computational_graphs"):
         assert chapter in page, f"{chapter} missing from the execution-time table"
+
+
+def test_figures_are_numbered_and_solutions_fold(book_build):
+    html = book_build / "html"
+    for page in ("computational_graphs", "lowlevel_mlp", "keras_mlp"):
+        text = (html / f"{page}.html").read_text(encoding="utf-8")
+        assert re.search(r"Figure \d+", text), f"{page}: no numbered figure"
+    graphs = (html / "computational_graphs.html").read_text(encoding="utf-8")
+    assert "dropdown" in graphs, "solutions must be folded in dropdowns"
