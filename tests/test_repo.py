@@ -129,3 +129,15 @@ def test_workflow_pins_actions_and_limits_permissions():
     steps = " ".join(step.get("run", "") for step in jobs["build"]["steps"])
     assert "tasks.py test" in steps and "tasks.py book" in steps
     assert any(s.get("with", {}).get("cache") == "pip" for s in jobs["build"]["steps"])
+
+
+def test_every_install_address_uses_the_one_repository_url():
+    """The repository URL is set once, in _config.yml; prose that repeats it must agree."""
+    url = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    files = [*(ROOT / "book").glob("*.md"), ROOT / "README.md", ROOT / "code" / "README.md"]
+    for path in files:
+        for found in re.findall(
+            r"git\+(https://github\.com/[\w.\-]+/[\w.\-]+?)(?:\.git)?@",
+            path.read_text(encoding="utf-8"),
+        ):
+            assert found == url, f"{path.name}: {found} differs from {url}"
