@@ -8,17 +8,60 @@ from an earlier build can hide a regression). Chapter tests read the glued numbe
 from __future__ import annotations
 
 import ast
+import functools
 import json
-import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BUILD_ARGS = ["build", "book/", "-W", "-n", "--keep-going"]
+
+
+def config() -> dict:
+    """The book's _config.yml, parsed."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def repository_url() -> str:
+    """The one repository URL, from _config.yml."""
+    return config()["repository"]["url"].rstrip("/")
+
+
+def pinned_versions() -> dict[str, str]:
+    """``name -> version`` (name lower-cased) for every ``name==version`` of requirements.txt."""
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
+        if match:
+            pins[match[1].lower()] = match[2]
+    return pins
+
+
+def visible_text(html: str) -> str:
+    """The page's text without tags: highlighted code is split into spans, so match on this."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def long_visible_code_lines(page: str, limit: int = 76) -> list[str]:
+    """Lines over ``limit`` characters in the code cells a reader sees on ``book/<page>.md``.
+
+    Removed cells and folded inputs are skipped.
+    """
+    text = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+    cells = re.findall(r"```{code-cell} ipython3\n(.*?)```", text, re.S)
+    return [
+        line
+        for cell in cells
+        if not cell.startswith((":tags: [remove-cell]", ":tags: [hide-input]"))
+        for line in cell.splitlines()
+        if len(line) > limit
+    ]
 
 
 def jupyter_book(*args, cwd=ROOT, env=None, timeout=1800):
@@ -57,12 +100,22 @@ def read_glue(build_dir: Path) -> dict[str, dict[str, object]]:
 def book_build(tmp_path_factory) -> Path:
     """Build the whole book strictly into a fresh folder; return that build folder."""
     out = tmp_path_factory.mktemp("book")
-    env = {**os.environ, "PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")}
-    result = jupyter_book(*BUILD_ARGS, "--path-output", out, env=env)
+    result = jupyter_book(*BUILD_ARGS, "--path-output", out)
     log = result.stdout + result.stderr
     (out / "build.log").write_text(log, encoding="utf-8")
     assert result.returncode == 0, f"strict book build failed:\n{log[-8000:]}"
     return out / "_build"
+
+
+@pytest.fixture(scope="session")
+def page_html(book_build):
+    """``page_html(name)``: the built HTML of ``book/<name>.md``, read once per session."""
+
+    @functools.cache
+    def read(name: str) -> str:
+        return (book_build / "html" / f"{name}.html").read_text(encoding="utf-8")
+
+    return read
 
 
 @pytest.fixture(scope="session")
@@ -78,15 +131,13 @@ def make_minibook(root: Path, pages: dict[str, str], **execute_overrides) -> Pat
     replaces keys of the ``execute`` section, to show what each protection guards. The
     extension's fingerprint covers ``root/pkg``, a stand-in for ``code/``. Returns ``root``.
     """
-    import yaml
-
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    config["execute"].update(execute_overrides)
-    config["sphinx"]["local_extensions"] = {"handbook": str(ROOT / "book" / "_ext")}
-    config["sphinx"]["config"]["handbook_fingerprint_paths"] = ["../pkg"]
+    settings = config()
+    settings["execute"].update(execute_overrides)
+    settings["sphinx"]["local_extensions"] = {"handbook": str(ROOT / "book" / "_ext")}
+    settings["sphinx"]["config"]["handbook_fingerprint_paths"] = ["../pkg"]
     (root / "book").mkdir(parents=True, exist_ok=True)
     (root / "pkg").mkdir(exist_ok=True)
-    (root / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (root / "_config.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     names = list(pages)
     toc = {"format": "jb-book", "root": names[0]}
     if names[1:]:

@@ -1,15 +1,17 @@
-"""The full strict build succeeds, renders every page, and the appendix carries its values."""
+"""The full strict build succeeds, renders every page, and the shared pages carry their values."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from conftest import config, long_visible_code_lines, visible_text
 
 pytestmark = pytest.mark.slow
 
-CHAPTERS = [
-    "intro",
+#: The executed chapters, in TOC order.
+EXECUTED = [
     "computational_graphs",
     "installation",
     "lowlevel_mlp",
@@ -17,6 +19,7 @@ CHAPTERS = [
     "review_questions",
     "environment",
 ]
+CHAPTERS = ["intro", *EXECUTED]
 
 
 def test_every_chapter_is_rendered(book_build):
@@ -26,14 +29,27 @@ def test_every_chapter_is_rendered(book_build):
         assert (html / f"{page}.html").exists(), page
 
 
-def test_no_tensorflow_noise_or_tracebacks_on_any_page(book_build):
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_no_tensorflow_noise_tracebacks_or_unresolved_roles(page_html, page):
     noise = re.compile(
         r"oneDNN custom operations|cuda_platform|cudart_stub|absl::InitializeLog|Traceback"
         r"|cpu_feature_guard|\x1b\[|\x08"
     )
-    for page in CHAPTERS:
-        text = (book_build / "html" / f"{page}.html").read_text(encoding="utf-8")
-        assert not noise.search(text), f"{page}: {noise.search(text).group(0)!r}"
+    text = page_html(page)
+    assert not noise.search(text), f"{page}: {noise.search(text).group(0)!r}"
+    assert "{glue" not in text and "{doc}" not in text, page
+
+
+@pytest.mark.parametrize("page", EXECUTED)
+def test_code_cells_show_no_glue_bookkeeping(page_html, page):
+    """Glue calls sit in removed cells; the reader sees the instructive code and its output."""
+    assert "glue(" not in visible_text(page_html(page))
+
+
+@pytest.mark.parametrize("page", EXECUTED)
+def test_visible_code_lines_do_not_scroll(page):
+    long = long_visible_code_lines(page)
+    assert not long, long
 
 
 def test_environment_appendix_values(glue):
@@ -44,12 +60,17 @@ def test_environment_appendix_values(glue):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", env["env_build_date"])
 
 
-def test_reader_features_are_on(book_build):
-    """Download as .ipynb/.md, Colab on the notebooks branch, repository buttons, copy buttons."""
-    import json
+def test_environment_appendix_names_dataset_and_seeds(page_html, glue):
+    page = page_html("environment")
+    assert glue["lowlevel_mlp"]["dataset_name"] in page
+    assert "Execution time" in page or "exec" in page.lower()
+    for chapter in ("lowlevel_mlp", "keras_mlp", "computational_graphs"):
+        assert chapter in page, f"{chapter} missing from the execution-time table"
 
-    html = book_build / "html"
-    page = (html / "lowlevel_mlp.html").read_text(encoding="utf-8")
+
+def test_reader_features_are_on(book_build, page_html):
+    """Download as .ipynb/.md, Colab on the notebooks branch, repository buttons, copy buttons."""
+    page = page_html("lowlevel_mlp")
     assert "_sources/lowlevel_mlp.ipynb" in page and "_sources/lowlevel_mlp.md" in page
     colab = re.search(r'https://colab\.research\.google\.com/github/[^"]+', page).group(0)
     assert colab.endswith("/blob/notebooks/book/lowlevel_mlp.ipynb"), colab
@@ -57,56 +78,38 @@ def test_reader_features_are_on(book_build):
     assert "/issues/new?" in page
     assert "copybutton" in page
     # The downloadable notebook is the executed one and starts with the install cell.
-    notebook = json.loads((html / "_sources" / "lowlevel_mlp.ipynb").read_text(encoding="utf-8"))
-    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    assert "subdirectory=code" in sources[0] and "find_spec('pw06')" in sources[0]
-    assert any(cell.get("outputs") for cell in notebook["cells"] if cell["cell_type"] == "code")
+    path = book_build / "html" / "_sources" / "lowlevel_mlp.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    first = "".join(code[0]["source"])
+    assert "subdirectory=code" in first and "find_spec('pw06')" in first
+    assert any(cell.get("outputs") for cell in code)
 
 
 def test_copy_button_skips_prompts_and_outputs():
-    import yaml
-    from conftest import ROOT
-
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]
-    assert config["copybutton_prompt_is_regexp"] is True
-    assert ">>> " in config["copybutton_prompt_text"] and "\\$ " in config["copybutton_prompt_text"]
-    assert ".go" in config["copybutton_exclude"] and ".gp" in config["copybutton_exclude"]
-    assert config["numfig"] is True
+    settings = config()["sphinx"]["config"]
+    assert settings["copybutton_prompt_is_regexp"] is True
+    assert ">>> " in settings["copybutton_prompt_text"]
+    assert "\\$ " in settings["copybutton_prompt_text"]
+    assert ".go" in settings["copybutton_exclude"] and ".gp" in settings["copybutton_exclude"]
+    assert settings["numfig"] is True
 
 
-def test_intro_results_table_shows_the_chapters_values(book_build, glue):
-    intro = (book_build / "html" / "intro.html").read_text(encoding="utf-8")
+def test_intro_results_table_shows_the_chapters_values(page_html, glue):
+    intro = page_html("intro")
     graphs, lowlevel = glue["computational_graphs"], glue["lowlevel_mlp"]
     expected = [
         f"{graphs['lr_yhat']:.3f}",
         f"{graphs['lr_grad_w1']:.3f}",
         f"{lowlevel['lowlevel_test_error_mean']:.1f}",
+        f"{glue['keras_mlp']['keras_test_error_mean']:.1f}",
         glue["installation"]["inst_tf_version"],
     ]
-    if "keras_mlp" in glue and "keras_test_error_mean" in glue["keras_mlp"]:
-        expected.append(f"{glue['keras_mlp']['keras_test_error_mean']:.1f}")
     for text in expected:
         assert text in intro, text
 
 
-def test_no_unresolved_roles_on_any_page(book_build):
-    for page in CHAPTERS:
-        text = (book_build / "html" / f"{page}.html").read_text(encoding="utf-8")
-        assert "{glue" not in text and "{doc}" not in text, page
-
-
-def test_environment_appendix_names_dataset_and_seeds(book_build, glue):
-    page = (book_build / "html" / "environment.html").read_text(encoding="utf-8")
-    assert glue["lowlevel_mlp"]["dataset_name"] in page
-    assert "Execution time" in page or "exec" in page.lower()
-    for chapter in ("lowlevel_mlp", "keras_mlp", "computational_graphs"):
-        assert chapter in page, f"{chapter} missing from the execution-time table"
-
-
-def test_figures_are_numbered_and_solutions_fold(book_build):
-    html = book_build / "html"
+def test_figures_are_numbered_and_solutions_fold(page_html):
     for page in ("computational_graphs", "lowlevel_mlp", "keras_mlp"):
-        text = (html / f"{page}.html").read_text(encoding="utf-8")
-        assert re.search(r"Figure \d+", text), f"{page}: no numbered figure"
-    graphs = (html / "computational_graphs.html").read_text(encoding="utf-8")
-    assert "dropdown" in graphs, "solutions must be folded in dropdowns"
+        assert re.search(r"Figure \d+", page_html(page)), f"{page}: no numbered figure"
+    assert "dropdown" in page_html("computational_graphs"), "solutions must be folded"

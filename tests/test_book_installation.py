@@ -5,13 +5,12 @@ from __future__ import annotations
 import platform
 import re
 from importlib import metadata
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, pinned_versions
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "installation.md"
 
 
@@ -21,21 +20,12 @@ def values(glue) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def html(book_build) -> str:
-    return (book_build / "html" / "installation.html").read_text(encoding="utf-8")
-
-
-def _pins() -> dict[str, str]:
-    pins = {}
-    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
-        if match:
-            pins[match[1].lower()] = match[2]
-    return pins
+def html(page_html) -> str:
+    return page_html("installation")
 
 
 def test_versions_are_the_pinned_and_installed_ones(values):
-    pins = _pins()
+    pins = pinned_versions()
     assert values["inst_tf_version"] == pins["tensorflow"] == metadata.version("tensorflow")
     assert values["inst_keras_version"] == pins["keras"] == metadata.version("keras")
     assert values["inst_keras_backend"] == "tensorflow"

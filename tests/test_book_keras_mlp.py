@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -85,27 +83,6 @@ def test_softmax_variant(v, default_data):
     assert f"{v['softmax_keras_test_error']:.2f}%" in v["keras_softmax_comment"]
 
 
-def test_softmax_figure_is_numbered(book_build):
-    html = (book_build / "html" / f"{PAGE}.html").read_text(encoding="utf-8")
+def test_softmax_figure_is_numbered(page_html):
+    html = page_html(PAGE)
     assert 'id="fig-keras-mlp-softmax"' in html
-
-
-def test_code_cells_show_no_glue_bookkeeping(book_build):
-    """Glue calls sit in removed cells; the reader sees the instructive code and its output."""
-    html = (book_build / "html" / f"{PAGE}.html").read_text(encoding="utf-8")
-    assert "glue(" not in html
-
-
-def test_visible_code_lines_do_not_scroll():
-    """Shown code cells keep their lines short (removed cells and folded inputs excepted)."""
-    source = Path(__file__).resolve().parents[1] / "book" / f"{PAGE}.md"
-    text = source.read_text(encoding="utf-8")
-    cells = re.findall(r"```{code-cell} ipython3\n(.*?)```", text, re.S)
-    long = [
-        line
-        for cell in cells
-        if not cell.startswith((":tags: [remove-cell]", ":tags: [hide-input]"))
-        for line in cell.splitlines()
-        if len(line) > 76
-    ]
-    assert not long, long

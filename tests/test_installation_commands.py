@@ -35,9 +35,8 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
+from conftest import ROOT, pinned_versions, repository_url
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "installation.md"
 LINUX_BLOCK = "installation-linux-commands"
 
@@ -71,21 +70,6 @@ def code_block(source: str, name: str) -> tuple[str, str]:
 
 def page_block(name: str) -> tuple[str, str]:
     return code_block(PAGE.read_text(encoding="utf-8"), name)
-
-
-def repository_url() -> str:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    return config["repository"]["url"].rstrip("/")
-
-
-def pinned_versions() -> dict[str, str]:
-    """``name -> version`` for every ``name==version`` line of requirements.txt."""
-    pins = {}
-    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
-        if match:
-            pins[match[1].lower()] = match[2]
-    return pins
 
 
 # ---------------------------------------------------------------------------------------------

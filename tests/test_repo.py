@@ -10,15 +10,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, config, repository_url
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
 
 
-def _tool(name: str) -> str:
-    path = BIN / name
-    return str(path) if path.exists() else (shutil.which(name) or pytest.fail(f"{name} missing"))
+def _check(tool: str, *args) -> str:
+    """Run a checker of this environment; it must exit 0. Returns what it printed."""
+    path = BIN / tool
+    exe = str(path) if path.exists() else (shutil.which(tool) or pytest.fail(f"{tool} missing"))
+    result = subprocess.run([exe, *map(str, args)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
 
 
 def test_book_toc_is_a_link_to_the_top_level_toc():
@@ -44,21 +48,16 @@ def test_config_is_valid_and_has_no_misspelt_execute_keys():
     import jupyter_book
 
     schema = Path(jupyter_book.__file__).parent / "config_schema.json"
-    result = subprocess.run(
-        [_tool("check-jsonschema"), "--schemafile", str(schema), str(ROOT / "_config.yml")],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    _check("check-jsonschema", "--schemafile", schema, ROOT / "_config.yml")
+    settings = config()
     # Jupyter Book silently ignores unknown keys; a typo would switch a protection off.
     source = (Path(jupyter_book.__file__).parent / "config.py").read_text(encoding="utf-8")
-    for key in config["execute"]:
+    for key in settings["execute"]:
         assert f'"{key}"' in source, f"execute.{key} is not a key Jupyter Book maps"
-    assert config["execute"]["raise_on_error"] is True
-    assert config["execute"]["allow_errors"] is False
-    assert config["execute"]["stderr_output"] == "error"
-    assert config["repository"]["branch"] == "main"
+    assert settings["execute"]["raise_on_error"] is True
+    assert settings["execute"]["allow_errors"] is False
+    assert settings["execute"]["stderr_output"] == "error"
+    assert settings["repository"]["branch"] == "main"
 
 
 def test_requirements_pin_exact_versions_and_install_the_package():
@@ -95,22 +94,11 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_workflow_matches_the_github_actions_schema():
-    result = subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _check("check-jsonschema", "--builtin-schema", "vendor.github-workflows", WORKFLOW)
 
 
 def test_workflow_passes_the_offline_security_audit():
-    result = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-progress", str(WORKFLOW)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No findings" in result.stdout + result.stderr
+    assert "No findings" in _check("zizmor", "--offline", "--no-progress", WORKFLOW)
 
 
 def test_workflow_pins_actions_and_limits_permissions():
@@ -133,7 +121,7 @@ def test_workflow_pins_actions_and_limits_permissions():
 
 def test_every_install_address_uses_the_one_repository_url():
     """The repository URL is set once, in _config.yml; prose that repeats it must agree."""
-    url = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+    url = repository_url()
     files = [*(ROOT / "book").glob("*.md"), ROOT / "README.md", ROOT / "code" / "README.md"]
     for path in files:
         for found in re.findall(

@@ -258,6 +258,20 @@ def _short_device(name: str) -> str:
     return ":".join(name.split(":")[-2:])
 
 
+def _thread_fields(intra_setting: int, inter_setting: int, cores: int) -> dict:
+    """The report's thread fields, from TensorFlow's settings (0 = not set) and the cores."""
+    intra, intra_source = _threads(intra_setting, "TF_NUM_INTRAOP_THREADS", cores)
+    inter, inter_source = _threads(inter_setting, "TF_NUM_INTEROP_THREADS", cores)
+    return {
+        "usable_cores": cores,
+        "intra_op_threads": intra,
+        "intra_op_source": intra_source,
+        "inter_op_threads": inter,
+        "inter_op_source": inter_source,
+        "os_threads": os_thread_count(),
+    }
+
+
 def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationReport:
     """Import TensorFlow and Keras, list the devices, compute something known, count threads.
 
@@ -279,18 +293,7 @@ def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationRepo
         tf = load()
     except Exception as exc:  # ImportError, or a DLL/shared-library error wrapped in one
         problem = f"TensorFlow could not be imported: {type(exc).__name__}: {exc}"
-        intra, intra_source = _threads(0, "TF_NUM_INTRAOP_THREADS", cores)
-        inter, inter_source = _threads(0, "TF_NUM_INTEROP_THREADS", cores)
-        return InstallationReport(
-            **base,
-            usable_cores=cores,
-            intra_op_threads=intra,
-            intra_op_source=intra_source,
-            inter_op_threads=inter,
-            inter_op_source=inter_source,
-            os_threads=os_thread_count(),
-            problems=(problem,),
-        )
+        return InstallationReport(**base, **_thread_fields(0, 0, cores), problems=(problem,))
 
     try:
         support = python_support("tensorflow")
@@ -327,11 +330,10 @@ def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationRepo
         problems.append(f"gradient of x² at 3 is {gradient}, expected 6")
 
     threading = tf.config.threading
-    intra, intra_source = _threads(
-        threading.get_intra_op_parallelism_threads(), "TF_NUM_INTRAOP_THREADS", cores
-    )
-    inter, inter_source = _threads(
-        threading.get_inter_op_parallelism_threads(), "TF_NUM_INTEROP_THREADS", cores
+    threads = _thread_fields(
+        threading.get_intra_op_parallelism_threads(),
+        threading.get_inter_op_parallelism_threads(),
+        cores,
     )
     return InstallationReport(
         **base,
@@ -347,12 +349,7 @@ def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationRepo
         matmul_device=_short_device(product_sum.device),
         gradient=gradient,
         seconds=seconds,
-        usable_cores=cores,
-        intra_op_threads=intra,
-        intra_op_source=intra_source,
-        inter_op_threads=inter,
-        inter_op_source=inter_source,
-        os_threads=os_thread_count(),
+        **threads,
         problems=tuple(problems),
     )
 

@@ -41,6 +41,12 @@ LAB_CONFIG = {"n_hidden": 300, "learning_rate": 3.0, "batch_size": 100, "epochs"
 LAB_SEEDS = (0, 1, 2, 3, 4)
 
 
+#: What "converged" means for a run (``History.converged``): the final training loss is below
+#: this fraction of the initial loss, and the training error (percent) below this bound.
+CONVERGED_LOSS_FRACTION = 0.5
+CONVERGED_MAX_TRAIN_ERROR = 50.0
+
+
 class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite; the message names the epoch and step."""
 
@@ -346,12 +352,12 @@ class History:
 
     @property
     def converged(self) -> bool:
-        """Finite losses, the final loss below half the initial one, and the training error
-        below 50%."""
+        """Finite losses, the final loss below ``CONVERGED_LOSS_FRACTION`` of the initial one,
+        and the training error (percent) below ``CONVERGED_MAX_TRAIN_ERROR``."""
         return (
             all(math.isfinite(v) for v in self.loss)
-            and self.loss[-1] < 0.5 * self.initial_loss
-            and self.train_error[-1] < 50.0
+            and self.loss[-1] < CONVERGED_LOSS_FRACTION * self.initial_loss
+            and self.train_error[-1] < CONVERGED_MAX_TRAIN_ERROR
         )
 
     def timing(self, warmup: int = 1) -> Timing:

@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from pw06 import keras_mlp as km
 from pw06 import lowlevel_mlp as ll
 from pw06.lowlevel_mlp import tf
-
-D, H, K = 6, 5, 3
-
-
-def tiny_data(n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(0, 1, size=(n, D)).astype(np.float32)
-    return x, x[:, :K].argmax(axis=1).astype(np.int64)
-
-
-def digits_like(n_train=40, n_test=20):
-    x, y = tiny_data(n_train + n_test)
-    return SimpleNamespace(
-        x_train=x[:n_train],
-        y_train=y[:n_train],
-        x_test=x[n_train:],
-        y_test=y[n_train:],
-        n_features=D,
-        n_classes=K,
-    )
+from tinynet import D, H, K, digits_like, tiny_data
 
 
 @pytest.mark.parametrize("output", ll.OUTPUTS)

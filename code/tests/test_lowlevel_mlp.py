@@ -10,15 +10,7 @@ import numpy as np
 import pytest
 from pw06 import lowlevel_mlp as ll
 from pw06.lowlevel_mlp import tf
-
-D, H, K = 6, 5, 3
-
-
-def tiny_data(n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(0, 1, size=(n, D)).astype(np.float32)
-    y = (x[:, :K].argmax(axis=1)).astype(np.int64)  # a learnable rule
-    return x, y
+from tinynet import D, H, K, digits_like, tiny_data
 
 
 def test_module_uses_no_keras_api():
@@ -279,22 +271,8 @@ def test_training_flops():
     assert ll.training_flops(1, 784, 300, 10) == 4 * 784 * 300 + 6 * 300 * 10
 
 
-def _digits_like(n_train=40, n_test=20):
-    from types import SimpleNamespace
-
-    x, y = tiny_data(n_train + n_test)
-    return SimpleNamespace(
-        x_train=x[:n_train],
-        y_train=y[:n_train],
-        x_test=x[n_train:],
-        y_test=y[n_train:],
-        n_features=D,
-        n_classes=K,
-    )
-
-
 def test_fit_seeds_traces_once_and_records_what_was_asked():
-    d = _digits_like()
+    d = digits_like()
     kwargs = dict(n_hidden=H, learning_rate=0.5, batch_size=10, epochs=3, seeds=[0, 1, 2])
     runs = ll.fit_seeds(d, **kwargs, curves="first")
     assert [run.seed for run in runs] == [0, 1, 2]
@@ -319,7 +297,7 @@ def test_figures_draw():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    d = _digits_like()
+    d = digits_like()
     runs = ll.fit_seeds(d, n_hidden=H, learning_rate=0.5, batch_size=10, epochs=2, seeds=[0, 1])
     ragged = ll.fit_seeds(
         d, n_hidden=H, learning_rate=0.5, batch_size=10, epochs=2, seeds=[2], curves="none"
