@@ -236,14 +236,25 @@ class Trainer:
         clock.start()
         if self.mode == "graph":
             history = fit_graph(
-                self.params, x, t, **settings, seed=seed, run_epoch=self.run_epoch,
+                self.params,
+                x,
+                t,
+                **settings,
+                seed=seed,
+                run_epoch=self.run_epoch,
                 on_epoch_end=on_epoch_end,
-            )  # fmt: skip
+            )
         else:
             history = ll.fit(
-                self.params, x, t, **settings, seed=seed, output=self.output, step=self.step,
+                self.params,
+                x,
+                t,
+                **settings,
+                seed=seed,
+                output=self.output,
+                step=self.step,
                 on_epoch_end=on_epoch_end,
-            )  # fmt: skip
+            )
         clock.stop()
         record.step_loss, record.learning_rate = history.step_loss, history.learning_rate
         if x_test is not None:
