@@ -25,7 +25,6 @@ import gzip
 import hashlib
 import importlib.resources
 import io
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,14 +196,9 @@ def stratified_split(
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:
-    """``uint8`` images, shape (n, 28, 28) or (n, 784) → ``float32`` (n, 784) in [0, 1]."""
+    """``uint8`` images of any shape (n, 28, 28) or (n, 784) → ``float32`` (n, 784) in [0, 1]."""
     images = np.asarray(images)
-    if images.ndim < 2 or math.prod(images.shape[1:]) != N_FEATURES:
-        raise ValueError(
-            f"images must have shape (n, {IMAGE_SHAPE[0]}, {IMAGE_SHAPE[1]}) or (n, {N_FEATURES})"
-            f", got {images.shape}"
-        )
-    return (images.reshape(len(images), N_FEATURES) / np.float32(255.0)).astype(np.float32)
+    return (images.reshape(len(images), -1) / np.float32(255.0)).astype(np.float32)
 
 
 def one_hot(labels: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
