@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import config, long_visible_code_lines, visible_text
+from helpers import config, long_visible_code_lines, visible_text
 
 pytestmark = pytest.mark.slow
 

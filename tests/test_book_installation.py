@@ -7,7 +7,7 @@ import re
 from importlib import metadata
 
 import pytest
-from conftest import ROOT, pinned_versions
+from helpers import ROOT, pinned_versions
 
 pytestmark = pytest.mark.slow
 
