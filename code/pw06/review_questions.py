@@ -338,17 +338,19 @@ class FoldingTimes:
 
     @property
     def graph_ratio(self) -> float:
-        """How many times cheaper the constant graph is than the input-fed one."""
+        """How many times cheaper the constant graph is."""
         return self.input_graph_ms / self.constant_graph_ms
 
     def verdict(self) -> str:
-        """What the times show, in words: folded, or too close to tell."""
+        """What the times show: folded, or too close to tell."""
         if self.graph_ratio >= 2:
             return (
-                "the graph no longer pays for the products of constants at each call:"
-                " they were computed once, when the graph was optimised"
+                "the graph no longer pays for the products of constants"
+                " at each call: they were computed once, when the graph"
+                " was optimised"
             )
-        return "the two graphs took similar times: no folding can be seen in this run"
+        unseen = "no folding can be seen in this run"
+        return f"the two graphs took similar times: {unseen}"
 
 
 def constant_folding_demo(
@@ -544,13 +546,17 @@ class Overhead:
 
 
 def overhead_verdict(rows: list[Overhead]) -> str:
-    """What the speed-ups of the smallest and largest size show, in words."""
-    small, large = min(rows, key=lambda r: r.size), max(rows, key=lambda r: r.size)
+    """What the speed-ups at the smallest and largest size show."""
+    by_size = sorted(rows, key=lambda row: row.size)
+    small, large = by_size[0], by_size[-1]
     first, last = f"×{small.speedup:.1f}", f"×{large.speedup:.1f}"
-    sizes = f"{small.size}×{small.size} and {large.size}×{large.size} matrices"
+    n, m = small.size, large.size
+    sizes = f"{n}×{n} and {m}×{m} matrices"
     if small.speedup > large.speedup:
-        return f"the graph's advantage shrank from {first} to {last} between {sizes}"
-    return f"the speed-ups, {first} and {last} for {sizes}, did not shrink in this run"
+        trend = f"the graph's advantage shrank from {first} to {last}"
+        return f"{trend} between {sizes}"
+    both = f"the speed-ups, {first} and {last}"
+    return f"{both} for {sizes}, did not shrink"
 
 
 def overhead_demo(
@@ -565,7 +571,7 @@ def overhead_demo(
     ones much more: the graph's advantage shrinks as they grow.
     """
     if len(set(sizes)) < 2:
-        raise ValueError(f"sizes must hold two different sizes, got {sizes!r}")
+        raise ValueError(f"sizes must hold two sizes, got {sizes!r}")
     one = tf.constant(1.0)
     rows = []
     for size in sizes:
@@ -726,6 +732,23 @@ class Gradients:
     v1_graph: list[float]  # ∂(Σx²)/∂x in a tf.compat.v1 graph and session
     eager_error: str  # what an eager call raises …
     eager_message: str  # … and its message
+
+    def numbers(self) -> dict[str, object]:
+        """What the answer quotes: numbers, and lists or None as text."""
+        dx, dw, du = self.grads
+        return {
+            "length": len(self.grads),
+            "dx": str(dx),
+            "dw": dw,
+            "du": str(du),
+            "du_zero": self.du_zero,
+            "weighted": str(self.weighted),
+            "total": self.total,
+            "partial": self.partial,
+            "v1_graph": str(self.v1_graph),
+            "eager_error": self.eager_error,
+            "eager_message": self.eager_message,
+        }
 
     def rows(self) -> list[dict[str, str]]:
         """One row per call: the call as written, its result and shape."""

@@ -120,7 +120,7 @@ def test_timing_arguments_are_checked():
         rq.matmul_chain(8, 2.5)
     with pytest.raises(ValueError, match="size must be a positive integer"):
         rq.overhead_demo(sizes=(8, -1), n_matmuls=1, repeats=1)
-    with pytest.raises(ValueError, match="sizes must hold two different sizes"):
+    with pytest.raises(ValueError, match="sizes must hold two sizes"):
         rq.overhead_demo(sizes=(8,))
 
 
@@ -228,6 +228,10 @@ def test_tf_gradients_output():
     assert (r.total, r.partial) == (3.0, 1.0)
     assert r.v1_graph == [2.0, 4.0, 6.0]  # a TensorFlow 1 graph works too
     assert r.eager_error == "RuntimeError" and "GradientTape" in r.eager_message
+    numbers = r.numbers()
+    assert numbers["length"] == 3 and numbers["du"] == "None"
+    assert (numbers["dx"], numbers["dw"]) == ("[4.0, 6.0, 8.0]", 6.0)
+    assert (numbers["weighted"], numbers["v1_graph"]) == ("[2.0, 0.0, 20.0]", "[2.0, 4.0, 6.0]")
     table = {row["call"]: (row["result"], row["shape"]) for row in r.rows()}
     assert table["len(tf.gradients(ys, [x, w, u]))"] == ("3", "")
     assert table["tf.gradients(ys, [x, w, u])[0]"] == ("[4.0, 6.0, 8.0]", "[3]")
