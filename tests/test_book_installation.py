@@ -108,3 +108,18 @@ def test_no_computable_version_is_typed_in_the_page_source(values):
         "inst_cuda_version",
     ):
         assert str(values[key]) not in source, f"{values[key]!r} is typed by hand; glue {key}"
+
+
+def test_gpu_routes_are_stated_as_documented_today():
+    """Docker GPUs are not Linux-only; the plain wheel's GPU needs system CUDA; no stale edition."""
+    source = " ".join(PAGE.read_text(encoding="utf-8").split())
+    assert "2.4 edition" not in source and "written for TensorFlow 2.4" not in source
+    for url in (
+        "https://www.tensorflow.org/install/docker",
+        "https://www.tensorflow.org/install/pip",
+        "https://docs.docker.com/desktop/features/gpu/",
+    ):
+        assert url in source, url
+    assert "Docker Desktop with the WSL 2 backend" in source
+    assert "NVIDIA on Linux only" not in source
+    assert "Plain `tensorflow` on Linux" not in source
