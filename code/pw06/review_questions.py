@@ -1,13 +1,14 @@
 """The executed evidence behind the answers to the review questions (Exercise 5).
 
-One small, self-contained demonstration per claim, each returning plain Python values that the
-chapter glues into its answers:
+One small, self-contained demonstration per claim, each returning a small dataclass of plain
+Python values (with ``rows()`` for a table and ``numbers()`` for what the answer quotes) that
+the chapter glues into its answers:
 
 1. gates — ``gate_demo``, ``fan_out_demo`` (the graph engine of ``computational_graphs`` and
    ``tf.GradientTape`` side by side);
 2. advantages of graphs — ``mlp_gradient_demo``, ``graph_structure_demo``, ``export_demo``,
    ``constant_folding_demo``, ``placement_demo``;
-3. static vs dynamic — ``step_time_demo``, ``autograph_demo``;
+3. static vs dynamic — ``step_time_demo``, ``autograph_demo``, ``overhead_demo``;
 4. ``@tf.function`` — ``tracing_demo``, ``frozen_closure_demo``;
 5. ``tf.gradients`` — ``tf_gradients_demo``;
 6. Keras APIs — ``keras_api_demo``, with the MLP of ``keras_mlp`` built by both APIs
