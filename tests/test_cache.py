@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import jupyter_book, make_minibook
+from helpers import jupyter_book, make_minibook
 
 pytestmark = pytest.mark.slow
 

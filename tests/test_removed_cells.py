@@ -11,7 +11,7 @@ import ast
 import re
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 PAGES = ("lowlevel_mlp", "keras_mlp")
 #: What the set-up cell (the first removed cell) may do: imports, the inline backend, no display.

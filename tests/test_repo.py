@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, config, repository_url
+from helpers import ROOT, config, repository_url
 
 BIN = Path(sys.executable).parent
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
@@ -129,3 +129,24 @@ def test_every_install_address_uses_the_one_repository_url():
             path.read_text(encoding="utf-8"),
         ):
             assert found == url, f"{path.name}: {found} differs from {url}"
+
+
+def test_tests_import_helpers_not_conftest():
+    """Fixtures come from conftest.py by injection; plain helpers are imported from helpers.py."""
+    pattern = re.compile(r"^\s*(from conftest import|import conftest)", re.M)
+    for folder in (ROOT / "tests", ROOT / "code" / "tests"):
+        for path in sorted(folder.glob("*.py")):
+            assert not pattern.search(path.read_text(encoding="utf-8")), path.name
+
+
+def test_code_and_text_licences_are_named_everywhere():
+    code = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert code.startswith("MIT License") and "Permission is hereby granted" in code
+    text = (ROOT / "LICENSE-text.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in text and "https://creativecommons.org/licenses/by-sa/4.0/" in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(LICENSE)" in readme and "(LICENSE-text.md)" in readme
+    pyproject = (ROOT / "code" / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^license = "MIT"', pyproject, re.M), "the package declares its licence"
+    footer = config()["html"]["extra_footer"]
+    assert "creativecommons.org/licenses/by-sa/4.0" in footer and "MIT" in footer
