@@ -153,22 +153,11 @@ def test_no_float32_noise_in_outputs(html):
     assert not re.search(r"\d\.\d*0000000\d", text), re.search(r"\S*0000000\d\S*", text)
 
 
-#: Functions of review_questions.py used on the page but shown by sections another branch
-#: rewrites (the MLP ones); empty this set once they show their source.
-SHOWN_ELSEWHERE = {
-    "mlp_gradient_demo",
-    "graph_structure_demo",
-    "traced_mlp_forward",
-    "export_demo",
-    "step_time_demo",
-}
-
-
 def test_every_demo_behind_a_claim_shows_its_source():
     source = PAGE_SOURCE.read_text(encoding="utf-8")
     called = set(re.findall(r"\brq\.(\w+)\(", source))
     shown = set(re.findall(r":pyobject: (\w+)", source))
-    missing = called - shown - SHOWN_ELSEWHERE
+    missing = called - shown
     assert not missing, f"called on the page, source not shown: {sorted(missing)}"
 
 

@@ -223,9 +223,10 @@ def load(
 ) -> Digits:
     """Load, split and preprocess the digits.
 
-    ``source``: ``"mnist5k"`` or ``"mnist"``; ``None`` reads ``$PW06_DATASET`` (default
-    ``"mnist5k"``). ``test_fraction`` and ``seed`` define the stratified split of the sample;
-    the full MNIST keeps its official split. ``cache_dir`` is where the full MNIST is cached.
+    ``source``: ``"mnist5k"`` or ``"mnist"``; ``None`` reads
+    ``$PW06_DATASET`` (default ``"mnist5k"``). ``test_fraction`` and
+    ``seed`` define the stratified split of the sample; the full MNIST
+    keeps its official split. ``cache_dir``: where it is cached.
     """
     source = resolve_source(source)
     if source == "mnist5k":

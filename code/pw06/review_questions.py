@@ -174,8 +174,9 @@ def _number(value, name: str) -> float:
 
 
 # --- the lab's MLP: the lesson's own functions (Q2, Q3) ---------------------------------------
-def random_batch(n: int, n_inputs: int, n_outputs: int, seed: int, dtype=np.float32):
-    """``n`` random inputs in [0, 1) and one-hot targets: enough to time or check a step."""
+def random_batch(n, n_inputs, n_outputs, seed, dtype=np.float32):
+    """``n`` random inputs in [0, 1) and one-hot targets: enough to
+    time or check a step."""
     rng = np.random.default_rng([seed, 1])
     x = rng.random((n, n_inputs)).astype(dtype)
     t = np.eye(n_outputs, dtype=dtype)[rng.integers(0, n_outputs, n)]
@@ -183,15 +184,15 @@ def random_batch(n: int, n_inputs: int, n_outputs: int, seed: int, dtype=np.floa
 
 
 def _numpy_loss(arrays, x, t) -> float:
-    """The lab's loss computed independently of TensorFlow: NumPy, float64."""
+    """The lab's loss computed without TensorFlow: NumPy, float64."""
     w1, b1, w2, b2 = arrays
     y = 1.0 / (1.0 + np.exp(-(np.maximum(x @ w1 + b1, 0.0) @ w2 + b2)))
     return float(np.mean((y - t) ** 2))
 
 
-def float64_params(n_inputs: int, n_hidden: int, n_outputs: int, seed: int) -> list:
-    """The lesson's initial ``[W1, b1, W2, b2]`` as float64 variables (for finite differences,
-    which need more precision than float32)."""
+def float64_params(n_inputs, n_hidden, n_outputs, seed) -> list:
+    """The lesson's initial ``[W1, b1, W2, b2]`` as float64 variables
+    (finite differences need more precision than float32)."""
     params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
     return [tf.Variable(tf.cast(p, tf.float64), name=p.name.split(":")[0]) for p in params]
 
@@ -216,15 +217,16 @@ class GradientCheck:
 
 
 def mlp_gradient_demo(
-    n_inputs: int = 20, n_hidden: int = 16, n_outputs: int = 3, batch: int = 8, seed: int = 0
+    n_inputs=20,
+    n_hidden=16,
+    n_outputs=3,
+    batch=8,
+    seed=0,
 ) -> GradientCheck:
-    """Automatic gradients of the lesson's loss (``ll.model_loss``), checked entry by entry.
-
-    The tape returns one gradient per variable, shaped like it; every entry is compared with a
-    central difference of an independent NumPy implementation of the loss (float64).
-    """
+    """The tape's gradients of the lesson's loss, entry by entry
+    against central differences of an independent NumPy loss."""
     params = float64_params(n_inputs, n_hidden, n_outputs, seed)
-    x, t = random_batch(batch, n_inputs, n_outputs, seed, dtype=np.float64)
+    x, t = random_batch(batch, n_inputs, n_outputs, seed, np.float64)
     with tf.GradientTape() as tape:
         loss = ll.model_loss(params, x, t)
     grads = tape.gradient(loss, params)
@@ -238,26 +240,33 @@ def mlp_gradient_demo(
             array[index] = saved - h
             minus = _numpy_loss(arrays, x, t)
             array[index] = saved
-            worst = max(worst, abs((plus - minus) / (2 * h) - float(grad.numpy()[index])))
+            numeric = (plus - minus) / (2 * h)
+            error = abs(numeric - float(grad.numpy()[index]))
+            worst = max(worst, error)
+    pairs = zip(grads, params, strict=True)
+    shapes = [g.shape == p.shape for g, p in pairs]
     return GradientCheck(
         n_tensors=len(grads),
-        n_parameters=int(sum(int(np.prod(p.shape)) for p in params)),
-        shapes_match=all(g.shape == p.shape for g, p in zip(grads, params, strict=True)),
+        n_parameters=int(sum(np.prod(p.shape) for p in params)),
+        shapes_match=all(shapes),
         max_abs_diff_fd=worst,
         loss=float(loss),
     )
 
 
-def traced_mlp_forward(n_inputs: int, n_hidden: int, n_outputs: int, seed: int = 0):
-    """The concrete function (graph) of the lesson's ``forward`` for a batch of any size."""
+def traced_mlp_forward(n_inputs, n_hidden, n_outputs, seed=0):
+    """The graph (concrete function) of the lesson's ``forward``,
+    for a batch of any size."""
     params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
     forward = tf.function(lambda x: ll.forward(params, x))
-    return forward.get_concrete_function(tf.TensorSpec([None, n_inputs], tf.float32))
+    spec = tf.TensorSpec([None, n_inputs], tf.float32)
+    return forward.get_concrete_function(spec)
 
 
 @dataclass(frozen=True)
 class GraphStructure:
-    """The traced forward pass as data: its operations, their types, its serialised size."""
+    """The traced forward pass as data: its operations, their types,
+    its serialised size."""
 
     shape: str  # the network, "D-H-K"
     n_operations: int
@@ -275,9 +284,11 @@ class GraphStructure:
 
 
 def graph_structure_demo(
-    n_inputs: int = N_FEATURES, n_hidden: int = 300, n_outputs: int = N_CLASSES
+    n_inputs=N_FEATURES,
+    n_hidden=300,
+    n_outputs=N_CLASSES,
 ) -> GraphStructure:
-    """Trace the MLP's forward pass and describe the graph."""
+    """Trace the MLP's forward pass and describe its graph."""
     concrete = traced_mlp_forward(n_inputs, n_hidden, n_outputs)
     ops = concrete.graph.get_operations()
     graph_def = concrete.graph.as_graph_def()
@@ -292,7 +303,7 @@ def graph_structure_demo(
 
 
 class _ExportableMLP(tf.Module):
-    """The lesson's network as a module with a traced ``__call__``, ready for a SavedModel."""
+    """The lesson's network as a module with a traced ``__call__``."""
 
     def __init__(self, params):
         super().__init__()
@@ -319,26 +330,35 @@ class ExportCheck:
 
 
 def export_demo(
-    directory: str | os.PathLike | None = None,
-    n_inputs: int = N_FEATURES,
-    n_hidden: int = 300,
-    n_outputs: int = N_CLASSES,
-    seed: int = 0,
+    directory=None,
+    n_inputs=N_FEATURES,
+    n_hidden=300,
+    n_outputs=N_CLASSES,
+    seed=0,
 ) -> ExportCheck:
-    """Save the MLP's graph and weights as a SavedModel, load it back, compare the outputs.
+    """Save the MLP's graph and weights as a SavedModel, load it
+    back, compare the outputs.
 
-    The loaded object runs the saved graph: it needs neither this module nor its Python code.
-    ``directory`` defaults to a temporary folder that is removed afterwards.
+    The loaded object runs the saved graph: it needs neither this
+    module nor its Python code. ``directory`` defaults to a temporary
+    folder, removed afterwards.
     """
-    model = _ExportableMLP(ll.init_params(n_inputs, n_hidden, n_outputs, seed))
+    params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
+    model = _ExportableMLP(params)
     x, _ = random_batch(5, n_inputs, n_outputs, seed)
     with tempfile.TemporaryDirectory() as scratch:
-        path = os.fspath(directory) if directory is not None else os.path.join(scratch, "mlp")
+        path = os.path.join(scratch, "mlp")
+        if directory is not None:
+            path = os.fspath(directory)
         tf.saved_model.save(model, path)
         files = sorted(os.listdir(path))
         loaded = tf.saved_model.load(path)
         diff = float(tf.reduce_max(tf.abs(loaded(x) - model(x))))
-    return ExportCheck(files=files, max_abs_diff=diff, loaded_type=type(loaded).__name__)
+    return ExportCheck(
+        files=files,
+        max_abs_diff=diff,
+        loaded_type=type(loaded).__name__,
+    )
 
 
 def _median_ms(fn, arg, repeats: int) -> float:
@@ -503,21 +523,19 @@ class StepTiming:
 
 
 def step_time_demo(
-    n_inputs: int = N_FEATURES,
-    n_hidden: int = 300,
-    n_outputs: int = N_CLASSES,
-    batch: int = 64,
-    steps: int = 200,
-    seed: int = 0,
+    n_inputs=N_FEATURES,
+    n_hidden=300,
+    n_outputs=N_CLASSES,
+    batch=64,
+    steps=200,
+    seed=0,
 ) -> StepTiming:
-    """Time the lesson's ``train_step`` eagerly and compiled by ``tf.function``.
-
-    Milliseconds per step for both (after a warm-up), and the first call of the compiled step,
-    which traces it.
-    """
+    """The lesson's ``train_step``, eager and as a ``tf.function``:
+    milliseconds per step after a warm-up, and the compiled step's
+    first call, which traces it."""
     params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
-    x, t = (tf.constant(a) for a in random_batch(batch, n_inputs, n_outputs, seed))
-    rate = tf.constant(0.1)
+    x, t = random_batch(batch, n_inputs, n_outputs, seed)
+    x, t, rate = tf.constant(x), tf.constant(t), tf.constant(0.1)
 
     def per_step_ms(step) -> float:
         with Stopwatch() as clock:

@@ -1,8 +1,9 @@
-"""Removed cells of the MLP pages hold no logic: a set-up cell, then only ``publish(...)`` calls.
+"""The MLP pages' sources: removed cells hold no logic, shown code fits the page.
 
 Comparisons, statistics and verdict sentences live in tested functions of the package; a cell
-hidden from the reader may only hand their results to the page. Checked on the MyST source, so
-it needs no build.
+hidden from the reader may only hand their results to the page (a set-up cell, then only
+``publish(...)`` calls). The package code a page shows with ``literalinclude`` has lines of at
+most 72 characters. Checked on the sources, so no build is needed.
 """
 
 from __future__ import annotations
@@ -87,3 +88,27 @@ def test_removed_lines_are_a_small_part_of_the_page(page):
     for removed, source in cells(page):
         lines[removed] += len(source.splitlines())
     assert lines[True] * 4 < lines[False], lines
+
+
+def shown_lines(page: str):
+    """(object, line) of every line of code the page shows with ``literalinclude :pyobject:``."""
+    source = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+    pattern = r"```\{literalinclude\} \.\./code/(\S+)\n:pyobject: ([\w.]+)"
+    for path, name in re.findall(pattern, source):
+        module = (ROOT / "code" / path).read_text(encoding="utf-8")
+        lines = module.splitlines()
+        body, node = ast.parse(module).body, None
+        for part in name.split("."):
+            node = next(n for n in body if getattr(n, "name", None) == part)
+            body = getattr(node, "body", [])
+        first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+        for line in lines[first - 1 : node.end_lineno]:
+            yield f"{path}:{name}", line
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_shown_code_fits_the_page(page):
+    shown = list(shown_lines(page))
+    assert len({name for name, _ in shown}) >= 5, shown
+    long = [f"{name}: {line}" for name, line in shown if len(line) > 72]
+    assert not long, long
