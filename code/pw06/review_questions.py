@@ -29,9 +29,10 @@ from collections import Counter
 import networkx as nx
 import numpy as np
 
-from pw06 import computational_graphs as cg
 from pw06 import keras_mlp
 from pw06.computational_graphs import Value
+from pw06.graph_checks import max_abs_diff
+from pw06.graph_drawing import tf_graph
 from pw06.tf_quiet import load
 
 tf = load()
@@ -90,7 +91,7 @@ def gate_demo(x: float = 3.0, y: float = -4.0, z: float = 2.0, w: float = -1.0) 
         "tape": tape,
         "table": table,
         "upstream": adder.grad,
-        "max_abs_diff": cg.max_abs_diff(engine, tape),
+        "max_abs_diff": max_abs_diff(engine, tape),
         "output": output,
     }
 
@@ -289,7 +290,7 @@ def placement_demo(size: int = 4) -> dict:
 
     concrete = tf.function(two_branches).get_concrete_function(tf.TensorSpec([size, size]))
     ops = {op.name: op for op in concrete.graph.get_operations()}
-    graph = cg.tf_graph(concrete)
+    graph = tf_graph(concrete)
     a, b = "branch_a", "branch_b"
     return {
         "devices": {name: op.device for name, op in ops.items()},
