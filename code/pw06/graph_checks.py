@@ -23,6 +23,9 @@ from pw06.tf_quiet import load
 
 tf = load()
 
+#: The float64 machine epsilon: the relative spacing of floats near 1.
+EPSILON = sys.float_info.epsilon
+
 #: The operation types of a traced graph that compute nothing themselves.
 NON_COMPUTING = ("Placeholder", "Const", "Identity")
 
@@ -71,12 +74,12 @@ def sigmoid_shortcut_gradients(x1, x2, w1, w2, b) -> dict[str, float]:
 
 
 def lr_tf(x1, x2, w1, w2, b):
-    """Eq. 2 with TensorFlow operations (for the tape and for tracing)."""
+    """Eq. 2 with TensorFlow operations, for the tape and tracing."""
     return 1.0 / (1.0 + tf.exp(-(w1 * x1 + w2 * x2 + b)))
 
 
 def tape_gradients(x1, x2, w1, w2, b) -> dict[str, float]:
-    """ŷ and its five gradients computed by ``tf.GradientTape`` in float64."""
+    """ŷ and its five gradients by ``tf.GradientTape``, in float64."""
     values = lr_inputs(x1, x2, w1, w2, b)
     tensors = [tf.constant(v, dtype=tf.float64) for v in values]
     with tf.GradientTape() as tape:
@@ -163,21 +166,23 @@ class FiniteDifferenceError:
     rounding: float
 
 
-def finite_difference_error(input_sets: list[dict], h: float) -> FiniteDifferenceError:
-    """Compare central differences at step ``h`` with the engine, and with
-    the two error estimates, over ``input_sets``."""
+def finite_difference_error(input_sets, h) -> FiniteDifferenceError:
+    """Central differences at step ``h`` against the engine, with the
+    two error estimates, over ``input_sets``."""
     h = check_number(h, "h")
-    measured, slope = 0.0, 1.0  # |a| ≥ 1: b's coefficient in z is 1
+    measured, slope = 0.0, 1.0  # |a| ≥ 1: b's factor in z is 1
     for i, inputs in enumerate(input_sets):
         inputs = check_inputs(inputs, f"input_sets[{i}]")
         fd = finite_difference_gradients(lr_forward, inputs, h)
-        measured = max(measured, max_abs_diff(engine_gradients(**inputs), fd))
-        slope = max(slope, *(abs(v) for k, v in inputs.items() if k != "b"))
+        engine = engine_gradients(**inputs)
+        measured = max(measured, max_abs_diff(engine, fd))
+        factors = [abs(v) for k, v in inputs.items() if k != "b"]
+        slope = max(slope, *factors)
     return FiniteDifferenceError(
         h=h,
         measured=measured,
-        truncation=h**2 * slope**3 / 8 / 6,
-        rounding=sys.float_info.epsilon / h,
+        truncation=h**2 * slope**3 / 8 / 6,  # h²·max|f'''|/6
+        rounding=EPSILON / h,  # ε·max|f|/h, with |f| ≤ 1
     )
 
 
@@ -203,14 +208,17 @@ def graph_operations(concrete_function) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class OperationCounts:
-    """How many operations a traced graph holds, and how many compute."""
+    """How many operations a traced graph holds, and which compute."""
 
     total: int
     computing: int  # all but placeholders, constants and the output's Identity
+    computing_types: str  # their types in order, e.g. "Mul, Mul, AddV2"
 
 
 def operation_counts(concrete_function) -> OperationCounts:
     """Count the operations of a traced graph (see ``NON_COMPUTING``)."""
     types = [op.type for op in concrete_function.graph.get_operations()]
     computing = [t for t in types if t not in NON_COMPUTING]
-    return OperationCounts(total=len(types), computing=len(computing))
+    return OperationCounts(
+        total=len(types), computing=len(computing), computing_types=", ".join(computing)
+    )

@@ -292,12 +292,20 @@ def _const_value(op) -> str:
     return "tensor"
 
 
+def _placeholder_label(op) -> str:
+    """What a ``Placeholder`` stands for: the argument it is named after, or,
+    for a resource handle, a variable the function captured."""
+    if getattr(op.get_attr("dtype"), "name", "") == "resource":
+        return "captured variable"
+    return op.name
+
+
 def draw_tf_graph(concrete_function, *, names: bool = True, vertical=False, ax=None, title=""):
     """Draw the operations of a traced TensorFlow graph.
 
     An operation shows its type in bold and its generated name below (if ``names``);
     a ``Placeholder`` — an input fed when the function is called — shows the name
-    of the argument it stands for, and a scalar ``Const`` its value.
+    of the argument it stands for (or "captured variable"), a scalar ``Const`` its value.
     ``vertical`` lays the graph out top to bottom, for long chains.
     """
     graph = tf_graph(concrete_function)
@@ -305,7 +313,7 @@ def draw_tf_graph(concrete_function, *, names: bool = True, vertical=False, ax=N
     for name, data in graph.nodes(data=True):
         op = data["op"]
         if op.type == "Placeholder":
-            texts = [(name, "black", "bold"), ("Placeholder", "0.3", "normal")]
+            texts = [(_placeholder_label(op), "black", "bold"), ("Placeholder", "0.3", "normal")]
         elif op.type == "Const":
             texts = [("Const", "black", "bold"), (f"= {_const_value(op)}", "0.3", "normal")]
         else:

@@ -90,7 +90,7 @@ def test_finite_difference_error_is_truncation_for_large_steps_rounding_for_smal
     assert small.rounding > 100 * small.truncation
     assert 0.1 < default.truncation / default.rounding < 10  # comparable at h = 1e-5
     for err in (large, default, small):
-        assert err.rounding == pytest.approx(sys.float_info.epsilon / err.h)
+        assert err.rounding == pytest.approx(sys.float_info.epsilon / err.h) == gc.EPSILON / err.h
         # the estimates bound the measurement, and are not far above it
         assert err.measured <= 1.5 * (err.truncation + err.rounding)
         assert err.measured >= 0.1 * max(err.truncation, err.rounding)
@@ -113,6 +113,7 @@ def test_traced_graph_has_the_same_operations():
     counts = gc.operation_counts(gc.traced_lr_graph())
     assert counts.total == len(ops) == 16
     assert counts.computing == len(cg.logistic_regression_graph(1, 1, 1, 1, 1).operations())
+    assert counts.computing_types == "Mul, Mul, AddV2, AddV2, Neg, Exp, AddV2, RealDiv"
 
 
 def test_fused_sigmoid_traces_to_one_operation():

@@ -164,6 +164,18 @@ def test_traced_graph_drawing_labels_placeholders_and_constants():
     plt.close(unnamed)
 
 
+def test_placeholders_of_captured_variables_say_so():
+    tf = gc.tf
+    weight = tf.Variable(2.0, dtype=tf.float64, name="weight")
+    concrete = tf.function(lambda x: weight * x).get_concrete_function(
+        tf.TensorSpec([], tf.float64, name="x")
+    )
+    fig = gd.draw_tf_graph(concrete, names=False)
+    shown = texts(fig)
+    assert "x" in shown and "captured variable" in shown and shown.count("Placeholder") == 2
+    plt.close(fig)
+
+
 def test_vertical_tf_graph_is_taller_than_wide():
     fig = gd.draw_tf_graph(gc.traced_lr_graph(), names=False, vertical=True)
     width, height = fig.get_size_inches()
