@@ -68,6 +68,7 @@ def lr_forward(x1, x2, w1, w2, b) -> float:
 
 def sigmoid_shortcut_gradients(x1, x2, w1, w2, b) -> dict[str, float]:
     """Gradients from σ'(z) = σ(z)(1 − σ(z)) and z = w1·x1 + w2·x2 + b."""
+    x1, x2, w1, w2, b = lr_inputs(x1, x2, w1, w2, b)
     yhat = lr_forward(x1, x2, w1, w2, b)
     dz = yhat * (1.0 - yhat)
     return {"yhat": yhat, "x1": w1 * dz, "x2": w2 * dz, "w1": x1 * dz, "w2": x2 * dz, "b": dz}
