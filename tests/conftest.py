@@ -1,8 +1,11 @@
 """Shared fixtures: one full, strict build of the book per test session, and its glued values.
 
-The build goes to a fresh temporary folder, so every chapter is executed from scratch (no cache
-from an earlier build can hide a regression). Chapter tests read the glued numbers through the
-``glue`` fixture and check each against its expected band.
+By default the build goes to a fresh temporary folder, so every chapter is executed from scratch
+(no cache from an earlier build can hide a regression). ``$HANDBOOK_BUILD_DIR`` names another
+folder (relative to the repository root): CI sets it to ``.``, so the suite's build lands in
+``_build/`` with its execution cache and the site step after it executes nothing again. The
+variable's name must not start with ``PW06_``: those settings are part of the cache key. Chapter
+tests read the glued numbers through the ``glue`` fixture and check each against its band.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import os
 import re
 import subprocess
 import sys
@@ -21,6 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BUILD_ARGS = ["build", "book/", "-W", "-n", "--keep-going"]
+#: Names the folder the session build goes to (its ``_build/`` inside); unset: a fresh one.
+BUILD_DIR_VARIABLE = "HANDBOOK_BUILD_DIR"
 
 
 def config() -> dict:
@@ -96,13 +102,20 @@ def read_glue(build_dir: Path) -> dict[str, dict[str, object]]:
     return values
 
 
+def build_output_folder(tmp_path_factory, environ=os.environ) -> Path:
+    """Where the session build goes: ``$HANDBOOK_BUILD_DIR`` (from the root), else a fresh one."""
+    chosen = environ.get(BUILD_DIR_VARIABLE)
+    return (ROOT / chosen).resolve() if chosen else tmp_path_factory.mktemp("book")
+
+
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory) -> Path:
-    """Build the whole book strictly into a fresh folder; return that build folder."""
-    out = tmp_path_factory.mktemp("book")
+    """Build the whole book strictly (see BUILD_DIR_VARIABLE for where); return ``_build``."""
+    out = build_output_folder(tmp_path_factory)
     result = jupyter_book(*BUILD_ARGS, "--path-output", out)
     log = result.stdout + result.stderr
-    (out / "build.log").write_text(log, encoding="utf-8")
+    (out / "_build").mkdir(parents=True, exist_ok=True)
+    (out / "_build" / "build.log").write_text(log, encoding="utf-8")
     assert result.returncode == 0, f"strict book build failed:\n{log[-8000:]}"
     return out / "_build"
 
