@@ -16,6 +16,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -145,7 +146,13 @@ def is_local(url: str) -> bool:
     return parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
-def _check_page(browser, base: str, name: str, timeout_ms: int) -> PageReport:
+def redirect_target(html: str) -> str | None:
+    """Where a ``<meta http-equiv="refresh">`` page sends the reader, or None."""
+    match = re.search(r'http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', html, re.I)
+    return match[1] if match else None
+
+
+def _check_page(browser, base: str, name: str, target: str | None, timeout_ms: int) -> PageReport:
     """Open one page in a fresh browser context (a first visit): nothing cached, nothing stored."""
     report = PageReport(name)
     context = browser.new_context(service_workers="block")
@@ -172,7 +179,10 @@ def _check_page(browser, base: str, name: str, timeout_ms: int) -> PageReport:
     )
     try:
         page.goto(base + name, wait_until="load")
+        if target:  # a redirect (index.html): check the page it leads to
+            page.wait_for_url(base + target, wait_until="load")
         report.data = page.evaluate(PAGE_REPORT_JS)
+        report.data["url"] = page.url
     finally:
         context.close()
     return report
@@ -187,7 +197,8 @@ def check_site(site: Path, executable: str, timeout_ms: int = 60_000) -> list[Pa
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
         try:
             for name in pages_of(site):
-                reports.append(_check_page(browser, base, name, timeout_ms))
+                target = redirect_target((site / name).read_text(encoding="utf-8"))
+                reports.append(_check_page(browser, base, name, target, timeout_ms))
         finally:
             browser.close()
     return reports
