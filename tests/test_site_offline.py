@@ -34,9 +34,11 @@ TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Math input error")
 def browser_executable() -> str:
     found = find_browser()
     if found is None:
+        named = os.environ.get("CHROMIUM")
         message = (
-            "no Chromium to run the browser tests: install Debian's `chromium` "
-            "(`.ci/run` does) or set CHROMIUM to a Chromium or Chrome executable"
+            (f"CHROMIUM={named!r} is not an executable: " if named else "no Chromium found: ")
+            + "the browser tests need one; install Debian's `chromium` (`.ci/run` does) "
+            "or set CHROMIUM to a Chromium or Chrome executable"
         )
         if os.environ.get("CI"):
             pytest.fail(message)
