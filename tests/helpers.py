@@ -19,6 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BUILD_ARGS = ["build", "book/", "-W", "-n", "--keep-going"]
+#: Names the folder the session build goes to (its ``_build/`` inside); unset: a fresh one.
+BUILD_DIR_VARIABLE = "HANDBOOK_BUILD_DIR"
 
 
 def config() -> dict:
