@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 from pathlib import Path
+
+import pytest
+from conftest import jupyter_book, make_minibook, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("handbook", ROOT / "book" / "_ext" / "handbook.py")
@@ -123,3 +128,31 @@ def test_tensorflow_use_is_found_through_the_package(tmp_path):
     assert fp.uses_tensorflow(page("from pkg import lesson"), tmp_path)
     assert fp.uses_tensorflow(page("import tensorflow as tf"), tmp_path)
     assert not fp.uses_tensorflow(page("from pkg import other"), tmp_path)
+
+
+@pytest.mark.slow
+def test_a_built_page_and_its_reader_notebook_hide_solution_markers(tmp_path):
+    """The extension in a real build: literalinclude without markers, the reader notebook."""
+    code = "import demo.sol\nfrom myst_nb import glue\nglue('y', demo.sol.f(1), display=False)"
+    book = make_minibook(tmp_path, {"index": code})
+    (book / "pkg" / "demo" / "sol.py").write_text(
+        "def f(x):\n    ### BEGIN SOLUTION\n    y = x + 1\n    ### END SOLUTION\n    return y\n"
+    )
+    page = book / "book" / "index.md"
+    page.write_text(
+        page.read_text()
+        + "\nThe answer is {glue:text}`y:d`.\n\n"
+        + ":::{dropdown} Solution\n```{literalinclude} ../pkg/demo/sol.py\n:pyobject: f\n```\n:::\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(book / "pkg")}
+    result = jupyter_book("build", "book/", "-W", "-n", "--keep-going", cwd=book, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = (book / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert "y = x + 1" in visible_text(html) and "SOLUTION" not in html
+    notebook = json.loads(
+        (book / "_build" / "html" / "_sources" / "index.ipynb").read_text(encoding="utf-8")
+    )
+    text = json.dumps(notebook)
+    assert "The answer is 2." in text and "y = x + 1" in text
+    assert "SOLUTION" not in text and "myst_nb" not in text and "glue" not in text
+    assert notebook["cells"][0]["source"].startswith("#@title Set-up")

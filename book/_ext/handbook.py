@@ -295,6 +295,8 @@ def _on_env_purge_doc(app, env, docname):
 
 
 def _on_env_merge_info(app, env, docnames, other):
+    if not hasattr(env, "handbook_fingerprints"):
+        env.handbook_fingerprints = {}
     env.handbook_fingerprints.update(
         {d: fp for d, fp in getattr(other, "handbook_fingerprints", {}).items() if d in docnames}
     )
