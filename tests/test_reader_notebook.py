@@ -22,9 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location(
     "reader_notebook", ROOT / "book" / "_ext" / "reader_notebook.py"
 )
-rn = importlib.util.module_from_spec(spec)
-sys.modules["reader_notebook"] = rn
-spec.loader.exec_module(rn)
+rn = sys.modules.setdefault("reader_notebook", importlib.util.module_from_spec(spec))
+spec.loader.exec_module(rn)  # (a dataclass needs its module in sys.modules)
 
 BASE = "https://o.github.io/r/"
 PNG = base64.b64encode(b"\x89PNG fake").decode()
@@ -314,6 +313,7 @@ def test_a_removed_cell_keeps_only_what_later_cells_need():
         "for key, value in LAB.items():\n    name = key.upper()\n    glue(name, value)\n"
         "tf.random.set_seed(0)\nfig"
     )
+    assert rn.prune_removed_cell("# a note\nglue('t', 1)  # proof\n", set()) == ""
     assert rn.prune_removed_cell(code, set()) == "tf.random.set_seed(0)"
     kept = rn.prune_removed_cell(code, {"timing"})
     assert kept == "seed0 = runs[0]\ntiming = seed0.timing()\ntf.random.set_seed(0)"

@@ -796,6 +796,7 @@ def _apply_edits(
         tail = lines[last - 1][end:]
         if not replacement:
             tail = re.sub(r"^[ \t]*;[ \t]*", "", tail)
+            tail = re.sub(r"^[ \t]*#.*$", "", tail)  # the removed statement's own comment
         head = lines[first - 1][:start]
         if not replacement and head.rstrip().endswith(";"):
             head = head.rstrip()[:-1]
@@ -838,7 +839,12 @@ def prune_removed_cell(code: str, live: set[str]) -> str:
             continue
         edits += _bookkeeping_edits(stmt)
         live = _exposed_one(stmt) | (live - _certain_defs(stmt))
-    return _apply_edits(code, edits, magics) if edits else code
+    kept = _apply_edits(code, edits, magics) if edits else code
+    return kept if _has_code(kept) else ""
+
+
+def _has_code(code: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in code.split("\n"))
 
 
 def _update_live(code: str, live: set[str]) -> set[str]:
