@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -58,9 +59,12 @@ def reader_kernel(tmp_path_factory) -> tuple[KernelSpecManager, Path]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     started = time.perf_counter()
+    code = root / "code"  # a copy: building the package writes build/ next to its source
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", ".*cache")
+    shutil.copytree(ROOT / "code", code, ignore=ignore)
     pip = [str(python), "-m", "pip", "install", "-q", "-c", str(constraints)]
     result = subprocess.run(
-        [*pip, str(ROOT / "code"), "ipykernel"],
+        [*pip, str(code), "ipykernel"],
         env=env,
         capture_output=True,
         text=True,
