@@ -49,6 +49,7 @@ def context(tmp_path: Path | None = None, **overrides) -> rn.Context:
                 "error": plain(10.6789),
                 "count": plain(7),
                 "name": plain("MNIST <5k> *sample*"),
+                "pipe": plain("a|b"),
                 "fig": {"data": {"text/plain": "<Figure>", "image/png": PNG}},
                 "table": {
                     "data": {
@@ -256,10 +257,12 @@ def test_targets_and_comments_disappear():
 def test_list_table_becomes_a_markdown_table():
     out = md(
         "```{list-table} Errors and fixes.\n:header-rows: 1\n:name: tab-e\n\n"
-        "* - What you see\n  - Fix\n* - `a | b`\n  - run {glue:text}`count:d`\n    times\n```"
+        "* - What you see\n  - Fix\n* - `a | b`\n  - run {glue:text}`count:d`\n    times\n"
+        "* - {glue:text}`pipe:s`\n  - x\n```"
     )
     assert out == (
-        "Errors and fixes.\n\n| What you see | Fix |\n| --- | --- |\n| `a \\| b` | run 7 times |"
+        "Errors and fixes.\n\n| What you see | Fix |\n| --- | --- |\n| `a \\| b` | run 7 times |\n"
+        "| a\\|b | x |"
     )
 
 

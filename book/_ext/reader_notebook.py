@@ -414,7 +414,7 @@ def _list_table(arg: str, options: Mapping[str, str], content: list[str], ctx: C
     if not rows:
         return ""
     width = max(len(row) for row in rows)
-    cells = [[convert_inline(c, ctx).replace("|", "\\|") for c in row] for row in rows]
+    cells = [[re.sub(r"(?<!\\)\|", r"\\|", convert_inline(c, ctx)) for c in row] for row in rows]
     cells = [row + [""] * (width - len(row)) for row in cells]
     header_rows = int(options.get("header-rows", "0") or 0)
     header = cells[0] if header_rows else [""] * width
