@@ -1,58 +1,63 @@
 #!/usr/bin/env python3
-"""Write every chapter of the book as a Jupyter notebook, ready for Colab or a fresh Jupyter.
+"""Copy the reader notebooks of a built book into a folder, for Colab or a fresh Jupyter.
 
-    .venv/bin/python scripts/export_notebooks.py OUTPUT_DIR
+    python3 tasks.py book                                   # build first
+    .venv/bin/python scripts/export_notebooks.py OUTPUT_DIR [--build _build]
 
-Colab cannot open MyST ``.md`` pages, so CI publishes these ``.ipynb`` files on the
-``notebooks`` branch, where the Colab button of each page points. Each notebook starts with the
-same set-up cell the build injects (book/_ext/handbook.py): it installs the ``pw06`` package
-from the repository when it is missing. The notebooks are not executed here: the reader runs
-them.
+The build writes one reader notebook per executed chapter to ``_build/html/_sources/<page>.ipynb``
+(book/_ext/handbook.py): plain Jupyter with this build's outputs and values, the file behind
+the page's download button. This script copies exactly those files, so the download button,
+the Colab button (CI publishes OUTPUT_DIR on the ``notebooks`` branch) and a local export all
+give the same notebook. Nothing is converted or executed here.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import argparse
+import json
+import shutil
 import sys
 from pathlib import Path
 
-import jupytext
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
+SETUP_TITLE = "#@title Set-up"
 
 
-def _handbook_extension():
-    spec = importlib.util.spec_from_file_location(
-        "handbook", ROOT / "book" / "_ext" / "handbook.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def reader_notebooks(build: Path) -> list[Path]:
+    """The reader notebooks of the build in ``build`` (a ``_build`` folder)."""
+    sources = build / "html" / "_sources"
+    found = []
+    for path in sorted(sources.glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        first = "".join(cells[0].get("source", "")) if cells else ""
+        if not first.startswith(SETUP_TITLE):
+            raise SystemExit(
+                f"{path} is not a reader notebook (no set-up cell first): was the book built "
+                "with the handbook extension (python3 tasks.py book)?"
+            )
+        found.append(path)
+    if not found:
+        raise SystemExit(
+            f"no notebooks in {sources}: build the book first (python3 tasks.py book), or "
+            "pass the build folder with --build"
+        )
+    return found
 
 
-def export(out_dir: Path) -> list[Path]:
-    """Convert each executable chapter of book/ into OUTPUT_DIR/<chapter>.ipynb."""
-    handbook = _handbook_extension()
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    repo = config["repository"]
-    spec = handbook.install_spec(repo["url"], repo.get("branch", "main"))
+def export(out_dir: Path, build: Path = ROOT / "_build") -> list[Path]:
+    """Copy every reader notebook of ``build`` into ``out_dir``; return the copies."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for page in sorted((ROOT / "book").glob("*.md")):
-        source = page.read_text(encoding="utf-8")
-        if "{code-cell}" not in source:
-            continue  # a text-only page: nothing to run
-        source = handbook.inject_setup_cell(source, handbook.setup_cell("exported", spec))
-        notebook = jupytext.reads(source, fmt="md:myst")
-        target = out_dir / f"{page.stem}.ipynb"
-        jupytext.write(notebook, target, fmt="ipynb")
-        written.append(target)
-    return written
+    return [Path(shutil.copy2(path, out_dir / path.name)) for path in reader_notebooks(build)]
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out_dir", type=Path, help="folder to write <page>.ipynb into")
+    parser.add_argument("--build", type=Path, default=ROOT / "_build", help="the _build folder")
+    args = parser.parse_args(argv)
+    for path in export(args.out_dir, args.build):
+        print(path)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    for path in export(Path(sys.argv[1])):
-        print(path)
+    main(sys.argv[1:])

@@ -19,6 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BUILD_ARGS = ["build", "book/", "-W", "-n", "--keep-going"]
+#: Names the folder the session build goes to (its ``_build/`` inside); unset: a fresh one.
+BUILD_DIR_VARIABLE = "HANDBOOK_BUILD_DIR"
 
 
 def config() -> dict:
@@ -99,14 +101,19 @@ def make_minibook(root: Path, pages: dict[str, str], **execute_overrides) -> Pat
 
     ``pages`` maps page names to code-cell sources (one cell each); ``execute_overrides``
     replaces keys of the ``execute`` section, to show what each protection guards. The
-    extension's fingerprint covers ``root/pkg``, a stand-in for ``code/``. Returns ``root``.
+    extension's fingerprints cover the package ``root/pkg/demo`` (a stand-in for
+    ``code/pw06``; importable with ``PYTHONPATH=root/pkg``) and ``root/requirements.txt``.
+    Returns ``root``.
     """
     settings = config()
     settings["execute"].update(execute_overrides)
     settings["sphinx"]["local_extensions"] = {"handbook": str(ROOT / "book" / "_ext")}
-    settings["sphinx"]["config"]["handbook_fingerprint_paths"] = ["../pkg"]
+    settings["sphinx"]["config"]["handbook_package"] = "../pkg/demo"
+    settings["sphinx"]["config"]["handbook_fingerprint_paths"] = ["../requirements.txt"]
     (root / "book").mkdir(parents=True, exist_ok=True)
-    (root / "pkg").mkdir(exist_ok=True)
+    (root / "pkg" / "demo").mkdir(parents=True, exist_ok=True)
+    (root / "pkg" / "demo" / "__init__.py").touch()
+    (root / "requirements.txt").write_text("numpy==2.0\n", encoding="utf-8")
     (root / "_config.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     names = list(pages)
     toc = {"format": "jb-book", "root": names[0]}

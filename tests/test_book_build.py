@@ -88,7 +88,7 @@ def test_reader_features_are_on(book_build, page_html):
     assert "/edit/main/book/lowlevel_mlp.md" in page
     assert "/issues/new?" in page
     assert "copybutton" in page
-    # The downloadable notebook is the executed one and starts with the install cell.
+    # The downloadable notebook is the reader notebook: its install cell first, then outputs.
     path = book_build / "html" / "_sources" / "lowlevel_mlp.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]

@@ -3,6 +3,8 @@
 Modules (each matches one chapter of the handbook):
 
 - ``computational_graphs`` — a scalar autodiff engine and the logistic-regression graph (Ex. 1)
+  (figures and tables of a graph: ``graph_drawing``; its checks against TensorFlow and
+  finite differences: ``graph_checks``)
 - ``installation``        — ``verify_installation()`` for your own set-up (Ex. 2)
 - ``data``                — the MNIST digits, offline by default (Ex. 3 and 4)
 - ``lowlevel_mlp``        — the MLP in low-level TensorFlow, the lesson (Ex. 3)
