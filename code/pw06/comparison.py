@@ -1,8 +1,10 @@
 """The fair comparison of Exercise 4: the Keras MLP against the low-level one, in numbers.
 
 Result objects are small frozen dataclasses; ``glue()`` gives what the Keras chapter prints,
-under its glue keys. Every comparative sentence ("faster", "within the spread") is computed
-here from the measurements.
+under its glue keys. Every comparative sentence is computed here from the measurements: "faster"
+only when the timings' ranges do not overlap, "significant" or "within noise" for accuracy by
+:func:`pw06.uncertainty.paired_difference` (paired over the seeds, against the test set's
+binomial standard error).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from pw06 import environment
+from pw06 import environment, uncertainty
 from pw06.tf_quiet import load
 
 tf = load()
@@ -92,63 +94,74 @@ class Row:
 
     implementation: str
     batch_size: int
-    first_epoch_seconds: float  # tracing + the first run's first epoch, wall
-    wall_per_epoch: float  # steady state: median over every other epoch
-    cpu_per_epoch: float
-    wall_per_run: float  # mean over the runs of all their epochs, tracing included
-    cpu_per_run: float
+    first_epoch_seconds: float  # tracing + the first run's first epoch, wall (the warm-up)
+    timed_epochs: int  # epochs timed after the warm-up: the repeats of the timing
+    wall_per_epoch: float  # median over the timed epochs, seconds
+    wall_min: float
+    wall_max: float
+    cpu_per_epoch: float  # median over the timed epochs, CPU seconds (all threads)
+    cpu_min: float
+    cpu_max: float
+    cpu_per_run: float  # mean over the runs: CPU of tracing and of every epoch
     test_error: float  # mean over the runs, percent
     test_error_std: float  # sample standard deviation over the runs
-    runs: int
-
-
-#: Column titles of the comparison table, and their formats.
-COLUMNS = {
-    "batch_size": ("batch size", "{:d}"),
-    "first_epoch_seconds": ("tracing + first epoch (s)", "{:.3f}"),
-    "wall_per_epoch": ("wall s / epoch", "{:.4f}"),
-    "cpu_per_epoch": ("CPU s / epoch", "{:.4f}"),
-    "wall_per_run": ("wall s / run", "{:.2f}"),
-    "cpu_per_run": ("CPU s / run", "{:.2f}"),
-    "test_error": ("test error (%)", "{:.2f}"),
-    "test_error_std": ("std over seeds", "{:.2f}"),
-    "runs": ("runs", "{:d}"),
-}
+    errors: tuple[float, ...]  # the test error of each run, in seed order
+    seeds: tuple[int, ...]
 
 
 def summarize(label: str, runs) -> Row:
-    """One row of the comparison: the first run's first epoch (with tracing) apart, the steady
-    state per epoch (median over the later epochs of every run), totals per run (mean), and the
-    test error's mean and sample standard deviation over the runs."""
+    """One row of the comparison: the first run's first epoch (with tracing) is the warm-up;
+    every later epoch of every run is one timed repeat — median and range per epoch, wall and
+    CPU apart; CPU per run (mean); the test error of each run, its mean and spread."""
     first = runs[0].timing()
-    # Steady state: every epoch but the first run's first (later runs reuse the traced graph).
+    # Timed: every epoch but the first run's first (later runs reuse the traced graph).
     wall = runs[0].wall[1:] + [w for run in runs[1:] for w in run.wall] or runs[0].wall
     cpu = runs[0].cpu[1:] + [c for run in runs[1:] for c in run.cpu] or runs[0].cpu
-    errors = [run.final_test_error for run in runs]
+    errors = tuple(run.final_test_error for run in runs)
     return Row(
         implementation=label,
         batch_size=runs[0].batch_size,
         first_epoch_seconds=first.trace_seconds + first.first_wall,
+        timed_epochs=len(wall),
         wall_per_epoch=statistics.median(wall),
+        wall_min=min(wall),
+        wall_max=max(wall),
         cpu_per_epoch=statistics.median(cpu),
-        wall_per_run=statistics.fmean(run.timing().total_wall for run in runs),
+        cpu_min=min(cpu),
+        cpu_max=max(cpu),
         cpu_per_run=statistics.fmean(run.timing().total_cpu for run in runs),
         test_error=statistics.fmean(errors),
         test_error_std=_std(errors),
-        runs=len(runs),
+        errors=errors,
+        seeds=tuple(run.seed for run in runs),
     )
 
 
 def table(rows) -> pd.DataFrame:
-    """The rows as a table, one line per implementation, with readable column titles."""
-    frame = pd.DataFrame([asdict(row) for row in rows]).set_index("implementation")
-    return frame.rename(columns={k: title for k, (title, _) in COLUMNS.items()})
-
-
-def styled(rows):
-    """:func:`table`, formatted for display."""
-    formats = {title: fmt for title, fmt in COLUMNS.values()}
-    return table(rows).style.format(formats)
+    """The rows as a table for the page: one line per implementation, times per epoch in
+    milliseconds as median and (min–max) over the timed epochs, errors with their unit."""
+    ms = 1000.0
+    return pd.DataFrame(
+        {
+            "batch": [r.batch_size for r in rows],
+            "warm-up: tracing + 1st epoch (s, wall)": [
+                f"{r.first_epoch_seconds:.2f}" for r in rows
+            ],
+            "CPU ms / epoch, median (min–max)": [
+                f"{ms * r.cpu_per_epoch:.0f} ({ms * r.cpu_min:.0f}–{ms * r.cpu_max:.0f})"
+                for r in rows
+            ],
+            "wall ms / epoch, median (min–max)": [
+                f"{ms * r.wall_per_epoch:.0f} ({ms * r.wall_min:.0f}–{ms * r.wall_max:.0f})"
+                for r in rows
+            ],
+            "CPU s / run": [f"{r.cpu_per_run:.2f}" for r in rows],
+            "test error, mean ± std": [
+                f"{r.test_error:.2f} ± {r.test_error_std:.2f} %" for r in rows
+            ],
+        },
+        index=pd.Index([r.implementation for r in rows], name="implementation"),
+    )
 
 
 def times(a: float, b: float) -> str:
@@ -156,59 +169,78 @@ def times(a: float, b: float) -> str:
     return f"{b / a:.1f}× faster" if a < b else f"{a / b:.1f}× slower"
 
 
-def accuracy_sentence(a: Row, b: Row) -> str:
-    """Whether the test errors of ``a`` and ``b`` differ by more than the seed-to-seed spread."""
-    difference = a.test_error - b.test_error
-    spread = max(a.test_error_std, b.test_error_std)
-    verdict = "larger" if abs(difference) > spread else "no larger"
+def cpu_verdict(a: Row, b: Row, name_a: str, name_b: str) -> str:
+    """How ``a``'s CPU time per epoch compares with ``b``'s, as a clause: faster or slower only
+    when their min–max ranges over the timed epochs do not overlap."""
+    ratio = a.cpu_per_epoch / b.cpu_per_epoch
+    if a.cpu_max < b.cpu_min or b.cpu_max < a.cpu_min:
+        return (
+            f"{name_a} is {times(a.cpu_per_epoch, b.cpu_per_epoch)} than {name_b} "
+            f"(ratio {ratio:.2f}; their ranges do not overlap)"
+        )
     return (
-        f"{a.implementation} ends at {a.test_error:.2f}% against {b.test_error:.2f}% for "
-        f"{b.implementation}: a difference of {abs(difference):.2f} points, {verdict} than the "
-        f"seed-to-seed standard deviation ({spread:.2f} points)"
+        f"{name_a} and {name_b} are not clearly different (ratio of medians {ratio:.2f}; "
+        "their ranges overlap)"
+    )
+
+
+def accuracy_sentence(a: Row, b: Row, n_test: int) -> str:
+    """``a`` against ``b`` (same seeds, same test digits): the paired difference of their test
+    errors and its verdict (:func:`pw06.uncertainty.paired_difference`)."""
+    if a.seeds != b.seeds:
+        raise ValueError(f"a paired comparison needs the same seeds, got {a.seeds} and {b.seeds}")
+    difference = uncertainty.paired_difference(b.errors, a.errors, n_test)
+    return (
+        f"{a.implementation} ({a.test_error:.2f} %) minus {b.implementation} "
+        f"({b.test_error:.2f} %): {difference.describe()}, {difference.verdict}"
     )
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """The four ways to train the same network, side by side, and what they show."""
+    """The five ways to train the same network, side by side, and what they show."""
 
-    eager: Row  # low-level step, eager
-    graph: Row  # low-level epoch compiled with tf.function
-    keras_default: Row  # Keras fit, default batch size
-    keras_same: Row  # Keras fit, the low-level batch size
+    eager: Row  # low-level step, eager, Python loop
+    step: Row  # low-level: Python loop calling a tf.function step (the student's loop)
+    graph: Row  # low-level epoch compiled with tf.function (the optimised row)
+    keras_default: Row  # Keras fit, default batch size, Keras's shuffling
+    keras_same: Row  # Keras fit, the low-level batch size and order
     default_steps: int  # updates per epoch at Keras's default batch
     same_steps: int  # updates per epoch at the low-level batch
+    n_test: int  # test examples every error is measured on
 
     @property
     def rows(self) -> list[Row]:
-        return [self.eager, self.graph, self.keras_default, self.keras_same]
+        return [self.eager, self.step, self.graph, self.keras_default, self.keras_same]
+
+    @property
+    def same_batch_accuracy(self) -> uncertainty.PairedDifference:
+        return uncertainty.paired_difference(self.graph.errors, self.keras_same.errors, self.n_test)
+
+    @property
+    def default_batch_accuracy(self) -> uncertainty.PairedDifference:
+        return uncertainty.paired_difference(
+            self.graph.errors, self.keras_default.errors, self.n_test
+        )
 
     def comment(self) -> str:
         """What the measurements say, computed from them."""
-        graph, default = self.graph, self.keras_default
-        same = self.keras_same
+        graph, step, same = self.graph, self.step, self.keras_same
+        default, eager = self.keras_default, self.eager
         cpu = {r.implementation: r.cpu_per_epoch for r in self.rows}
-        fastest = min(cpu, key=cpu.get)
-        compiled = self.eager.wall_per_epoch / graph.wall_per_epoch
         parts = [
-            f"The fastest per epoch in CPU time is {fastest}. ",
-            "The low-level tf.function epoch is ",
-            times(graph.cpu_per_epoch, default.cpu_per_epoch),
-            " than Keras fit with its default batch in CPU time per ",
-            f"epoch (ratio {self.cpu_ratio:.2f}), and ",
-            times(graph.cpu_per_epoch, same.cpu_per_epoch),
-            " than Keras fit at the same batch size ",
-            f"(ratio {self.same_batch_cpu_ratio:.2f}). ",
-            "Compiling with tf.function makes the low-level training ",
-            f"{compiled:.1f}× faster than eager execution ",
-            "(wall time). ",
-            "At the same batch size Keras is ",
-            times(same.cpu_per_epoch, default.cpu_per_epoch),
-            f" than with its default batch of {default.batch_size}, ",
-            f"which takes {self.default_steps} instead of ",
-            f"{self.same_steps} steps per epoch. ",
-            f"Accuracy: {accuracy_sentence(default, graph)}; ",
-            f"{accuracy_sentence(same, graph)}.",
+            f"Lowest median CPU time per epoch: {min(cpu, key=cpu.get)}. ",
+            f"In CPU time per epoch at the same batch size ({same.batch_size}): ",
+            cpu_verdict(graph, same, "the whole-epoch graph", "Keras fit"),
+            "; ",
+            cpu_verdict(step, same, "the student's loop (Python loop, compiled step)", "Keras fit"),
+            "; ",
+            cpu_verdict(eager, step, "eager execution", "the student's loop"),
+            f". Keras fit at its default batch of {default.batch_size} takes ",
+            f"{self.default_steps} instead of {self.same_steps} steps per epoch: ",
+            cpu_verdict(default, same, "it", f"at batch {same.batch_size}"),
+            f". Accuracy: {accuracy_sentence(same, graph, self.n_test)}; ",
+            f"{accuracy_sentence(default, graph, self.n_test)}.",
         ]
         return "".join(parts)
 
@@ -222,10 +254,25 @@ class Comparison:
         """CPU time per epoch, low-level graph ÷ Keras fit at the same batch."""
         return self.graph.cpu_per_epoch / self.keras_same.cpu_per_epoch
 
+    @property
+    def step_cpu_ratio(self) -> float:
+        """CPU time per epoch, Python loop + compiled step ÷ Keras fit at the same batch."""
+        return self.step.cpu_per_epoch / self.keras_same.cpu_per_epoch
+
     def glue(self) -> dict[str, object]:
+        same, default = self.same_batch_accuracy, self.default_batch_accuracy
         return {
             "lowlevel_vs_keras_cpu_ratio": self.cpu_ratio,
             "lowlevel_vs_keras_same_batch_cpu_ratio": self.same_batch_cpu_ratio,
+            "lowlevel_step_vs_keras_cpu_ratio": self.step_cpu_ratio,
+            "timing_repeats": min(row.timed_epochs for row in self.rows),
+            "keras_same_minus_graph": same.mean,
+            "keras_same_minus_graph_std": same.std,
+            "keras_same_vs_graph": same.verdict,
+            "keras_default_minus_graph": default.mean,
+            "keras_default_minus_graph_std": default.std,
+            "keras_default_vs_graph": default.verdict,
+            "keras_test_error_binomial_se": same.noise,
             "keras_comparison_comment": self.comment(),
         }
 
@@ -251,56 +298,59 @@ class OutputComparison:
     softmax_keras: Row
     sigmoid_learning_rate: float
     softmax_learning_rate: float
+    n_test: int
 
     @property
     def rows(self) -> list[Row]:
         sigmoid = [self.sigmoid_lowlevel, self.sigmoid_keras]
         return [*sigmoid, self.softmax_lowlevel, self.softmax_keras]
 
-    def table(self):
+    def table(self) -> pd.DataFrame:
         rows = self.rows
-        frame = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "output + loss": ["sigmoid + MSE"] * 2 + ["softmax + cross-entropy"] * 2,
-                "learning rate": [self.sigmoid_learning_rate] * 2
-                + [self.softmax_learning_rate] * 2,
-                "test error (%)": [row.test_error for row in rows],
-                "std over seeds": [row.test_error_std for row in rows],
-                "CPU s / epoch": [row.cpu_per_epoch for row in rows],
+                "learning rate": [f"{self.sigmoid_learning_rate:g}"] * 2
+                + [f"{self.softmax_learning_rate:g}"] * 2,
+                "test error, mean ± std": [
+                    f"{r.test_error:.2f} ± {r.test_error_std:.2f} %" for r in rows
+                ],
+                "CPU ms / epoch, median": [f"{1000 * r.cpu_per_epoch:.0f}" for r in rows],
             },
             index=pd.Index(
                 [row.implementation.split(", softmax")[0] for row in rows], name="implementation"
             ),
         )
-        return frame.style.format(
-            {
-                "learning rate": "{:g}",
-                "test error (%)": "{:.2f}",
-                "std over seeds": "{:.2f}",
-                "CPU s / epoch": "{:.4f}",
-            }
+
+    def differences(self) -> tuple[uncertainty.PairedDifference, ...]:
+        """Softmax minus sigmoid, paired over the seeds: low-level, then Keras."""
+        pairs = (
+            (self.sigmoid_lowlevel, self.softmax_lowlevel),
+            (self.sigmoid_keras, self.softmax_keras),
+        )
+        return tuple(
+            uncertainty.paired_difference(a.errors, b.errors, self.n_test) for a, b in pairs
         )
 
     def comment(self) -> str:
-        """Does the output layer change the error by more than the seed-to-seed spread?"""
-        diff_ll = self.softmax_lowlevel.test_error - self.sigmoid_lowlevel.test_error
-        diff_k = self.softmax_keras.test_error - self.sigmoid_keras.test_error
-        spread = max(row.test_error_std for row in self.rows)
-        both = min(abs(diff_ll), abs(diff_k)) > spread
+        """Does the output layer change the error beyond the noise? Paired over the seeds."""
+        lowlevel, keras = self.differences()
         return (
-            f"Softmax + cross-entropy changes the mean test error by {diff_ll:+.2f} points in the "
-            f"low-level implementation and by {diff_k:+.2f} points in Keras; the largest "
-            f"seed-to-seed standard deviation of the four is {spread:.2f} points, so the change "
-            f"is {'larger' if both else 'not larger'} than the spread in both. "
-            f"{accuracy_sentence(self.softmax_keras, self.softmax_lowlevel)}."
+            f"Softmax + cross-entropy minus sigmoid + MSE, low-level: {lowlevel.describe()}, "
+            f"{lowlevel.verdict}; in Keras: {keras.describe()}, {keras.verdict}. "
+            f"{accuracy_sentence(self.softmax_keras, self.softmax_lowlevel, self.n_test)}."
         )
 
     def glue(self) -> dict[str, object]:
+        lowlevel, keras = self.differences()
         return {
             "softmax_lowlevel_test_error": self.softmax_lowlevel.test_error,
             "softmax_keras_test_error": self.softmax_keras.test_error,
             "softmax_lowlevel_test_error_std": self.softmax_lowlevel.test_error_std,
             "softmax_keras_test_error_std": self.softmax_keras.test_error_std,
             "softmax_learning_rate": self.softmax_learning_rate,
+            "softmax_minus_sigmoid_lowlevel": lowlevel.mean,
+            "softmax_vs_sigmoid_lowlevel": lowlevel.verdict,
+            "softmax_vs_sigmoid_keras": keras.verdict,
             "keras_softmax_comment": self.comment(),
         }

@@ -186,6 +186,24 @@ def evaluate(model, x, labels) -> tuple[float, float]:
     return loss, 100.0 * float(np.mean(predicted != np.asarray(labels)))
 
 
+#: How ``fit_keras`` orders the examples: Keras shuffles them with its
+#: own generator, or it visits them in the low-level loop's order.
+ORDERS = ("keras", "lowlevel")
+
+
+def ordered_batches(x, targets, orders, batch_size):
+    """The mini-batches of every epoch, in ``orders`` (one row of
+    example indices per epoch), as one ``tf.data.Dataset``."""
+    x, targets = tf.constant(x), tf.constant(targets)
+
+    def epoch(order):
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    batches = tf.data.Dataset.from_tensor_slices(orders).flat_map(epoch)
+    batches = batches.map(lambda i: (tf.gather(x, i), tf.gather(targets, i)))
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
 def fit_keras(
     model,
     x_train,
@@ -199,13 +217,17 @@ def fit_keras(
     every_epoch=True,
     callbacks=(),
     stopwatch=None,
+    order="keras",
 ) -> training.Run:
     """``model.fit`` on one-hot targets, timed; ``batch_size=None``
     leaves the batch size to Keras.
 
-    ``seed`` seeds Keras's shuffling. The model keeps its weights (set
-    them with ``model.set_weights(initial_weights(...))`` for a new
-    run). ``callbacks``: more callbacks, after the timing one.
+    ``order="keras"``: Keras shuffles, seeded by ``seed``;
+    ``"lowlevel"``: each epoch visits the examples in the order of the
+    low-level loop for ``seed`` (``training.shuffled_orders``), fed by
+    ``ordered_batches``. The model keeps its weights (set them with
+    ``model.set_weights(initial_weights(...))`` for a new run).
+    ``callbacks``: more callbacks, after the timing one.
     """
     weights = model.weights  # [W1, b1, W2, b2]: the lesson's checks
     x_train = ll.check_inputs(x_train, weights, "x_train").numpy()
@@ -218,18 +240,26 @@ def fit_keras(
     ll.check_count(epochs, "epochs")
     if batch_size is not None:
         ll.check_count(batch_size, "batch_size")
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     keras.utils.set_random_seed(seed)
     batch = batch_size or default_batch_size()
-    record = training.Run(mode="keras", seed=seed, batch_size=batch)
+    record = training.Run(mode="keras", seed=seed, batch_size=batch, train_examples=n)
     record.initial_loss = evaluate(model, x_train, y_train)[0]
     data = (x_train, y_train, x_test, y_test)
     clock = EpochClock(record, data, every_epoch, stopwatch)
-    targets = np.eye(model.output_shape[-1], dtype=np.float32)[y_train]
+    k = model.output_shape[-1]
+    targets = np.eye(k, dtype=np.float32)[y_train]
+    if order == "keras":
+        inputs = dict(x=x_train, y=targets, batch_size=batch_size)
+    else:
+        orders = training.shuffled_orders(n, epochs, seed)
+        batches = ordered_batches(x_train, targets, orders, batch)
+        steps = -(-n // batch)
+        inputs = dict(x=batches, steps_per_epoch=steps, shuffle=False)
     clock.start()
     model.fit(
-        x_train,
-        targets,
-        batch_size=batch_size,
+        **inputs,
         epochs=epochs,
         verbose=0,
         callbacks=[clock, *callbacks],
@@ -244,12 +274,22 @@ def fit_keras(
 
 
 def fit_seeds(
-    data, *, n_hidden, learning_rate, batch_size, epochs, seeds, output="sigmoid", curves="first"
+    data,
+    *,
+    n_hidden,
+    learning_rate,
+    batch_size,
+    epochs,
+    seeds,
+    output="sigmoid",
+    curves="first",
+    order="keras",
 ) -> list[training.Run]:
     """One compiled Sequential model, given each seed's initial weights, fitted per seed.
 
     Like the low-level runs, the model (and its traced training function) is reused: only the
-    weights are reset, so tracing happens in the first run's first epoch only.
+    weights are reset, so tracing happens in the first run's first epoch only. ``order``: see
+    :func:`fit_keras`.
     """
     seeds, curves = training.check_seeds(seeds), training.check_curves(curves)
     sizes = (data.n_features, n_hidden, data.n_classes)
@@ -269,6 +309,7 @@ def fit_seeds(
                 x_test=data.x_test,
                 y_test=data.y_test,
                 every_epoch=curves == "all" or (curves == "first" and i == 0),
+                order=order,
             )
         )
     return runs

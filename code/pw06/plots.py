@@ -5,6 +5,7 @@ Each function returns the figure; the chapter glues it and closes it.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -124,5 +125,97 @@ def plot_test_error_curves(curves: dict, title: str = ""):
         ax.errorbar(epochs, values.mean(axis=0), yerr=std, marker="o", capsize=3, label=label)
     ax.set(xticks=epochs, xlabel="epoch", ylabel="test error rate (%)", title=title)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def shown_units(n: int, shown: int = 3) -> list[int | None]:
+    """The units (numbered from 1) a drawing of a layer of ``n`` units shows: all of them if
+    few, else the first ``shown``, ``None`` for the "⋮" that stands for the rest, and the last."""
+    if n <= shown + 2:
+        return list(range(1, n + 1))
+    return [*range(1, shown + 1), None, n]
+
+
+def network_sizes(params) -> tuple[int, int, int]:
+    """(D, H, K) read from the shapes of ``[W1, b1, W2, b2]``; ``ValueError`` if they disagree."""
+    shapes = [tuple(int(d) for d in p.shape) for p in params]
+    if len(shapes) != 4 or len(shapes[0]) != 2 or len(shapes[2]) != 2:
+        raise ValueError(f"params must be [W1, b1, W2, b2] with 2-D weights, got shapes {shapes}")
+    (d, h), (h_b,), (h_w, k), (k_b,) = shapes
+    if not h == h_b == h_w or k != k_b:
+        raise ValueError(
+            f"params do not fit together: W1 {shapes[0]}, b1 {shapes[1]}, W2 {shapes[2]}, "
+            f"b2 {shapes[3]} (expected (D, H), (H,), (H, K), (K,))"
+        )
+    return d, h, k
+
+
+def plot_network(params, shown: int = 3):
+    """The MLP of the lab's Figure 1, drawn from the shapes of ``params``: D inputs, H hidden
+    ReLU units, K sigmoid outputs; a few units of each layer, "⋮" for the rest."""
+    import matplotlib.pyplot as plt
+
+    d, h, k = network_sizes(params)
+    layers = [
+        ("x", d, f"input layer\nD = {d} pixels"),
+        ("h", h, f"hidden layer\nH = {h} units, ReLU"),
+        ("y", k, f"output layer\nK = {k} units, sigmoid"),
+    ]
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    positions = []
+    for column, (name, n, title) in enumerate(layers):
+        units = shown_units(n, shown)
+        ys = np.linspace(1, 0, len(units))
+        placed = []
+        for unit, y in zip(units, ys, strict=True):
+            if unit is None:
+                ax.text(column, y, "⋮", ha="center", va="center", fontsize=16)
+                continue
+            ax.add_patch(plt.Circle((column, y), 0.1, fc="white", ec="black", zorder=3))
+            label = f"${name}_{{{unit}}}$"
+            ax.text(column, y, label, ha="center", va="center", fontsize=8, zorder=4)
+            placed.append(y)
+        positions.append(placed)
+        ax.text(column, 1.2, title, ha="center", va="bottom", fontsize=9)
+    for column, (left, right) in enumerate(itertools.pairwise(positions)):
+        for y0 in left:
+            for y1 in right:
+                ax.plot([column + 0.1, column + 0.9], [y0, y1], color="0.7", lw=0.6)
+    ax.text(0.5, -0.22, f"$W_1$: {d} × {h}, $b_1$: {h}", ha="center", fontsize=9)
+    ax.text(1.5, -0.22, f"$W_2$: {h} × {k}, $b_2$: {k}", ha="center", fontsize=9)
+    ax.set(xlim=(-0.4, 2.4), ylim=(-0.35, 1.5), aspect="equal")
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_plateau(runs, band=None, lab_epochs=None):
+    """Validation and test error after each epoch of runs trained to a plateau (one line per
+    seed, ``training.fit_to_plateau``), a dot at each run's best validation epoch; optionally
+    the lab's band of errors and its number of epochs."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    if band is not None:
+        ax.axhspan(*band, color="tab:green", alpha=0.12, label="the lab's expected band")
+    if lab_epochs is not None:
+        ax.axvline(lab_epochs, color="0.4", ls=":", label=f"the lab's {lab_epochs} epochs")
+    for i, run in enumerate(runs):
+        epochs = np.arange(1, len(run.validation_error) + 1)
+        first = i == 0
+        ax.plot(epochs, run.validation_error, color="tab:blue", lw=0.9, alpha=0.7,
+                label="validation error" if first else None)  # fmt: skip
+        ax.plot(epochs, run.test_error, color="tab:orange", lw=0.9, ls="--", alpha=0.7,
+                label="test error" if first else None)  # fmt: skip
+        best = run.best_epoch
+        ax.plot(best, run.test_error[best - 1], "o", color="tab:red", ms=4,
+                label="test error at the best validation epoch" if first else None)  # fmt: skip
+    ax.set(
+        xlabel="epoch",
+        ylabel="error rate (%)",
+        title=f"Training to a plateau, {len(runs)} seeds (one line each)",
+    )
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -14,10 +14,18 @@ import numpy as np
 import pandas as pd
 
 from pw06 import lowlevel_mlp as ll
-from pw06 import training
+from pw06 import training, uncertainty
 from pw06.tf_quiet import load
 
 tf = load()
+
+#: The lab's expectation for Exercise 3 c): a test error of about 8–12 % (percent).
+LAB_BAND = (8.0, 12.0)
+#: Published reference: the test error (percent) of a 2-layer network with 300 hidden units
+#: trained with the MSE on the full MNIST (60,000 training digits, no preprocessing) — LeCun,
+#: Bottou, Bengio, Haffner (1998), "Gradient-based learning applied to document recognition",
+#: Proc. IEEE 86(11); also in the table of yann.lecun.com/exdb/mnist.
+LECUN_1998_MSE_300 = 4.7
 
 
 def _prefixed(prefix: str, values: dict) -> dict[str, object]:
@@ -66,7 +74,6 @@ class SeedSummary:
     test_error_std: float  # sample standard deviation over the seeds
     test_error_min: float
     test_error_max: float
-    converged_runs: int
     train_cpu_seconds: float  # the first run, tracing included
     train_wall_seconds: float
 
@@ -86,23 +93,35 @@ def summarize_seeds(runs, prefix: str) -> SeedSummary:
         test_error_std=_std(errors),
         test_error_min=min(errors),
         test_error_max=max(errors),
-        converged_runs=sum(run.converged for run in runs),
         train_cpu_seconds=timing.total_cpu,
         train_wall_seconds=timing.total_wall,
     )
 
 
 def runs_table(runs) -> pd.DataFrame:
-    """One row per seed: final training loss, training and test error, convergence."""
+    """One row per seed: final training loss, training and test error, and how much each
+    error changed in the last epoch (negative: still falling)."""
     return pd.DataFrame(
         {
             "seed": [run.seed for run in runs],
             "training loss": [run.loss[-1] for run in runs],
             "training error (%)": [run.train_error[-1] for run in runs],
             "test error (%)": [run.final_test_error for run in runs],
-            "converged": [run.converged for run in runs],
+            "Δ training error, last epoch": [_last_change(r.train_error) for r in runs],
+            "Δ test error, last epoch": [_last_change(r.test_error) for r in runs],
         }
     ).set_index("seed")
+
+
+def _last_change(values) -> float:
+    """The change of the last value from the one before (NaN with a single value)."""
+    return values[-1] - values[-2] if len(values) > 1 else float("nan")
+
+
+def band_position(value: float, band=LAB_BAND) -> str:
+    """Where ``value`` lies against the interval ``band``: 'inside', 'below' or 'above'."""
+    low, high = band
+    return "below" if value < low else "above" if value > high else "inside"
 
 
 @dataclass(frozen=True)
@@ -117,17 +136,31 @@ class LabRuns:
     trace_seconds: float  # tracing the epoch graph, once, in the first run
     loss_decreasing_runs: int  # runs whose training loss fell after every epoch
     final_gap: float  # test minus training error after the last epoch, mean over runs
-    converged_loss_fraction: float = training.CONVERGED_LOSS_FRACTION
-    converged_max_error: float = training.CONVERGED_MAX_TRAIN_ERROR
+    falling_runs: int  # runs whose training error fell in the last epoch
+    last_epoch_train_drop: float  # how much the training error fell in the last epoch, mean
+    last_epoch_test_drop: float  # the same for the test error
+    lab_band_low: float
+    lab_band_high: float
+    band_position: str  # the mean test error against the lab's band: inside, below, above
+    test_error_binomial_se: float  # of one run's test error, at the mean error, points
+    seed_spread_vs_binomial: str  # 'smaller than' or 'larger than'
+    lecun_test_error: float  # published, for comparison (see LECUN_1998_MSE_300)
 
     def glue(self) -> dict[str, object]:
         return _prefixed("lowlevel", asdict(self))
 
 
-def lab_runs(runs, config: dict) -> LabRuns:
-    """Configuration, tracing and convergence of ``runs`` trained with ``config``."""
+def lab_runs(runs, config: dict, n_test: int) -> LabRuns:
+    """Configuration, tracing and progress of ``runs`` trained with ``config`` and scored on
+    ``n_test`` test examples: are the errors still falling after the last epoch, where the
+    mean error lies against the lab's band, and how large the test set's binomial standard
+    error is against the seed-to-seed spread."""
     first = runs[0]
     decreasing = sum(bool(np.all(np.diff([run.initial_loss, *run.loss]) < 0)) for run in runs)
+    train_drop = [-_last_change(run.train_error) for run in runs]
+    test_drop = [-_last_change(run.test_error) for run in runs]
+    errors = [run.final_test_error for run in runs]
+    se = uncertainty.binomial_se(statistics.fmean(errors), n_test)
     return LabRuns(
         hidden_units=int(config["n_hidden"]),
         learning_rate=float(config["learning_rate"]),
@@ -137,6 +170,68 @@ def lab_runs(runs, config: dict) -> LabRuns:
         trace_seconds=first.trace_seconds,
         loss_decreasing_runs=decreasing,
         final_gap=statistics.fmean(run.test_error[-1] - run.train_error[-1] for run in runs),
+        falling_runs=sum(drop > 0 for drop in train_drop),
+        last_epoch_train_drop=statistics.fmean(train_drop),
+        last_epoch_test_drop=statistics.fmean(test_drop),
+        lab_band_low=LAB_BAND[0],
+        lab_band_high=LAB_BAND[1],
+        band_position=band_position(statistics.fmean(errors)),
+        test_error_binomial_se=se,
+        seed_spread_vs_binomial="smaller than" if _std(errors) < se else "larger than",
+        lecun_test_error=LECUN_1998_MSE_300,
+    )
+
+
+@dataclass(frozen=True)
+class PlateauRuns:
+    """Runs trained until the validation error reached a plateau (``training.Plateau``)."""
+
+    patience: int
+    max_epochs: int
+    train_size: int  # training digits left after the validation split
+    validation_size: int
+    epochs: float  # mean over seeds of the epoch of the lowest validation error
+    epochs_min: int
+    epochs_max: int
+    stopped_runs: int  # runs stopped by the plateau rule (the others by the cap)
+    validation_error_mean: float  # at the best epoch
+    test_error_mean: float  # at the best epoch, mean over seeds
+    test_error_std: float
+    test_error_min: float
+    test_error_max: float
+    test_error_binomial_se: float  # of one run's test error, at the mean, points
+    lab_gain: float  # the lab runs' mean test error minus this one, points
+    lecun_gap: float  # this mean test error minus the published one, points
+
+    def glue(self) -> dict[str, object]:
+        return _prefixed("lowlevel_plateau", asdict(self))
+
+
+def plateau_runs(runs, rule: training.Plateau, lab_errors, n_test: int) -> PlateauRuns:
+    """Summary of ``runs`` from ``training.fit_to_plateau`` with ``rule``: how many epochs the
+    plateau took and the test error there, against the lab runs' final ``lab_errors``."""
+    best = [run.best_epoch for run in runs]
+    errors = [run.test_error_at_best for run in runs]
+    mean = statistics.fmean(errors)
+    return PlateauRuns(
+        patience=rule.patience,
+        max_epochs=rule.max_epochs,
+        train_size=runs[0].train_examples,
+        validation_size=runs[0].validation_examples,
+        epochs=statistics.fmean(best),
+        epochs_min=min(best),
+        epochs_max=max(best),
+        stopped_runs=sum(rule.reached(run.validation_error) for run in runs),
+        validation_error_mean=statistics.fmean(
+            run.validation_error[run.best_epoch - 1] for run in runs
+        ),
+        test_error_mean=mean,
+        test_error_std=_std(errors),
+        test_error_min=min(errors),
+        test_error_max=max(errors),
+        test_error_binomial_se=uncertainty.binomial_se(mean, n_test),
+        lab_gain=statistics.fmean(lab_errors) - mean,
+        lecun_gap=mean - LECUN_1998_MSE_300,
     )
 
 
@@ -194,24 +289,40 @@ def output_gradients(params, x, t, output):
 
 @dataclass(frozen=True)
 class GradientScale:
-    """How large the error signal ∂L/∂z is for each output and loss, with given weights."""
+    """How large the error signal ∂L/∂z is for each output and loss, with given weights, and
+    what makes the difference: the ratio is the product of the three factors."""
 
     grad_mse: float  # mean |∂L/∂z|, sigmoid + MSE
     grad_ce: float  # mean |∂L/∂z|, softmax + cross-entropy
     grad_ratio: float  # how many times smaller the first is
     sigma_prime_init: float  # mean σ′(z) = σ(z)(1 − σ(z)) over all outputs
+    grad_factor_k: float  # K/2: the MSE's mean over the K outputs, a constant
+    grad_factor_sigma: float  # mean |ŷ − t| over mean |(ŷ − t) σ′|, sigmoid outputs
+    grad_factor_outputs: float  # mean |ŷ − t|, softmax over sigmoid outputs
 
     def glue(self) -> dict[str, object]:
         return _prefixed("lowlevel", asdict(self))
 
 
 def gradient_scale(params, x, t) -> GradientScale:
-    """Mean |∂L/∂z| of both losses for the network ``params`` on inputs and one-hot targets."""
+    """Mean |∂L/∂z| of both losses for the network ``params`` on inputs and one-hot targets,
+    and the ratio split into factors: ∂L/∂z = (2/K)(ŷ − t)σ′ for sigmoid + MSE, ŷ − t for
+    softmax + cross-entropy, so the ratio is (K/2) × the σ′ part × the outputs' part."""
     mse = float(np.abs(output_gradients(params, x, t, "sigmoid")).mean())
     ce = float(np.abs(output_gradients(params, x, t, "softmax")).mean())
+    t = np.asarray(t, dtype=np.float32)
     y = ll.forward(params, x).numpy()
+    y_soft = ll.forward_softmax(params, x).numpy()
+    error_sigmoid = float(np.abs(y - t).mean())
+    damped = float(np.abs((y - t) * y * (1 - y)).mean())
     return GradientScale(
-        grad_mse=mse, grad_ce=ce, grad_ratio=ce / mse, sigma_prime_init=float((y * (1 - y)).mean())
+        grad_mse=mse,
+        grad_ce=ce,
+        grad_ratio=ce / mse,
+        sigma_prime_init=float((y * (1 - y)).mean()),
+        grad_factor_k=t.shape[1] / 2,
+        grad_factor_sigma=error_sigmoid / damped,
+        grad_factor_outputs=float(np.abs(y_soft - t).mean()) / error_sigmoid,
     )
 
 
@@ -245,54 +356,141 @@ def damping(params, x, labels) -> Damping:
 
 @dataclass(frozen=True)
 class ScheduleComparison:
-    """Runs with a piecewise-constant schedule against the same runs at a constant rate."""
+    """Runs with a piecewise-constant schedule against two controls with the same seeds: a
+    constant rate equal to the schedule's first (high) rate, and one equal to its last (low)."""
 
-    schedule_boundary: int
-    schedule_first_rate: float
-    schedule_second_rate: float
+    boundary: int
+    first_rate: float
+    second_rate: float
     schedule_test_error: float  # mean over seeds
     schedule_test_error_std: float
-    schedule_verdict: str
+    constant_high_test_error: float
+    constant_high_test_error_std: float
+    constant_low_test_error: float
+    constant_low_test_error_std: float
+    vs_high: str  # schedule − constant high rate: uncertainty.WITHIN_NOISE or SIGNIFICANT
+    vs_low: str
+    verdict: str
 
     def glue(self) -> dict[str, object]:
-        return _prefixed("lowlevel", asdict(self))
+        values = asdict(self)
+        keys = {
+            "boundary": "lowlevel_schedule_boundary",
+            "first_rate": "lowlevel_schedule_first_rate",
+            "second_rate": "lowlevel_schedule_second_rate",
+            "schedule_test_error": "lowlevel_schedule_test_error",
+            "schedule_test_error_std": "lowlevel_schedule_test_error_std",
+            "vs_high": "lowlevel_schedule_vs_high",
+            "vs_low": "lowlevel_schedule_vs_low",
+            "verdict": "lowlevel_schedule_verdict",
+        }
+        return {keys.get(k, f"schedule_{k}"): v for k, v in values.items()}
 
 
-def compare_schedule(constant, scheduled, schedule: ll.PiecewiseConstant) -> ScheduleComparison:
-    """Compare the final test errors of ``scheduled`` and ``constant`` runs (same seeds), and
-    say in a sentence whether the difference is larger than the seed-to-seed spread."""
-    a = [run.final_test_error for run in constant]
-    b = [run.final_test_error for run in scheduled]
-    mean_a, mean_b = statistics.fmean(a), statistics.fmean(b)
-    difference, spread = mean_b - mean_a, max(_std(a), _std(b))
-    lower = sum(y < x for x, y in zip(a, b, strict=True))
-    verdict = (
-        f"With the schedule the mean test error is {mean_b:.2f}% instead of {mean_a:.2f}%: "
-        f"{'lower' if difference < 0 else 'higher'} by {abs(difference):.2f} points, "
-        + ("more than" if abs(difference) > spread else "within")
-        + f" the seed-to-seed standard deviation ({spread:.2f} points); seed by seed it is "
-        f"lower for {lower} of the {len(a)} seeds."
-    )
-    return ScheduleComparison(
-        schedule_boundary=int(schedule.boundaries[0]),
-        schedule_first_rate=float(schedule.values[0]),
-        schedule_second_rate=float(schedule.values[1]),
-        schedule_test_error=mean_b,
-        schedule_test_error_std=_std(b),
-        schedule_verdict=verdict,
-    )
+def _errors(runs) -> list[float]:
+    return [run.final_test_error for run in runs]
 
 
-def schedule_table(constant, scheduled) -> pd.DataFrame:
-    """The learning rate of each epoch and the final test errors, constant rate vs schedule."""
-    both = {"constant rate": constant, "schedule": scheduled}
-    table = pd.DataFrame(
-        {name: [f"{v:g}" for v in runs[0].learning_rate] for name, runs in both.items()},
-        index=pd.RangeIndex(1, len(constant[0].learning_rate) + 1, name="epoch"),
-    ).T
-    errors = {name: [run.final_test_error for run in runs] for name, runs in both.items()}
-    table["test error (%), mean ± std"] = [
-        f"{statistics.fmean(e):.2f} ± {_std(e):.2f}" for e in errors.values()
+def compare_schedule(
+    constant_low, constant_high, scheduled, schedule: ll.PiecewiseConstant, n_test: int
+) -> ScheduleComparison:
+    """Compare the final test errors of ``scheduled`` runs with both controls (same seeds,
+    paired), scored on ``n_test`` examples, and say what the differences show."""
+    low, high, sched = _errors(constant_low), _errors(constant_high), _errors(scheduled)
+    vs_low = uncertainty.paired_difference(low, sched, n_test)
+    vs_high = uncertainty.paired_difference(high, sched, n_test)
+    first, last = float(schedule.values[0]), float(schedule.values[-1])
+    parts = [
+        f"Schedule minus constant {last:g}: {vs_low.describe()}, {vs_low.verdict}. ",
+        f"Schedule minus constant {first:g}: {vs_high.describe()}, {vs_high.verdict}. ",
+        f"(Noise: the test set's binomial standard error, {vs_low.noise:.2f} points.) ",
+        _schedule_conclusion(vs_low, vs_high, first, last),
     ]
-    table["per seed"] = [", ".join(f"{v:.1f}" for v in e) for e in errors.values()]
+    return ScheduleComparison(
+        boundary=int(schedule.boundaries[0]),
+        first_rate=first,
+        second_rate=float(schedule.values[1]),
+        schedule_test_error=statistics.fmean(sched),
+        schedule_test_error_std=_std(sched),
+        constant_high_test_error=statistics.fmean(high),
+        constant_high_test_error_std=_std(high),
+        constant_low_test_error=statistics.fmean(low),
+        constant_low_test_error_std=_std(low),
+        vs_high=vs_high.verdict,
+        vs_low=vs_low.verdict,
+        verdict="".join(parts),
+    )
+
+
+def _schedule_conclusion(vs_low, vs_high, first: float, last: float) -> str:
+    """What the two paired comparisons allow one to conclude, in one sentence."""
+    significant = uncertainty.SIGNIFICANT
+    beats_low = vs_low.verdict == significant and vs_low.mean < 0
+    beats_high = vs_high.verdict == significant and vs_high.mean < 0
+    if beats_low and beats_high:
+        return (
+            "The schedule beats both constant rates beyond the noise: decaying the rate helps "
+            "more than a larger rate alone."
+        )
+    if beats_low and vs_high.verdict != significant:
+        return (
+            f"The schedule beats the constant {last:g} but not the constant {first:g}: the gain "
+            "comes from the larger early rate, not from the decay."
+        )
+    if vs_low.verdict != significant and vs_high.verdict != significant:
+        return (
+            "No difference exceeds the noise: these runs do not show that the schedule helps "
+            "or hurts."
+        )
+    worse = [f"{r:g}" for r, d in ((last, vs_low), (first, vs_high)) if d.verdict == significant]
+    return (
+        f"The schedule differs beyond the noise from the constant {' and '.join(worse)} only; "
+        "see the signs above."
+    )
+
+
+def schedule_table(constant_low, constant_high, scheduled) -> pd.DataFrame:
+    """The learning rate of each epoch and the final test errors of the three variants."""
+    high_label = f"constant {constant_high[0].learning_rate[0]:g}"
+    low_label = f"constant {constant_low[0].learning_rate[0]:g}"
+    variants = {low_label: constant_low, high_label: constant_high, "schedule": scheduled}
+    table = pd.DataFrame(
+        {name: [f"{v:g}" for v in runs[0].learning_rate] for name, runs in variants.items()},
+        index=pd.RangeIndex(1, len(scheduled[0].learning_rate) + 1, name="epoch"),
+    ).T
+    errors = {name: _errors(runs) for name, runs in variants.items()}
+    table["test error, mean ± std"] = [
+        f"{statistics.fmean(e):.2f} ± {_std(e):.2f} %" for e in errors.values()
+    ]
+    table["per seed (%)"] = [", ".join(f"{v:.1f}" for v in e) for e in errors.values()]
     return table
+
+
+@dataclass(frozen=True)
+class EpochGraph:
+    """What the traced epoch graph holds: its loops, conditionals and parameter updates."""
+
+    while_loops: int  # While ops, in the graph and its functions
+    conditionals: int  # If ops, in the graph and its functions
+    updates_per_step: int  # AssignSubVariableOp in the loop body
+    sigmoid_ops: int
+    softmax_ops: int
+
+    def glue(self) -> dict[str, object]:
+        return _prefixed("lowlevel_graph", asdict(self))
+
+
+def epoch_graph_facts(run_epoch) -> EpochGraph:
+    """Count the operations of the graph traced from ``run_epoch`` (``training.epoch_graph``):
+    AutoGraph's loop, any conditional, the updates of one step."""
+    graph = run_epoch.get_concrete_function().graph.as_graph_def()
+    bodies = [f for f in graph.library.function if "body" in f.signature.name]
+    ops = [n.op for n in graph.node] + [n.op for f in graph.library.function for n in f.node_def]
+    body_ops = [n.op for f in bodies for n in f.node_def]
+    return EpochGraph(
+        while_loops=sum(op in ("While", "StatelessWhile") for op in ops),
+        conditionals=sum(op in ("If", "StatelessIf") for op in ops),
+        updates_per_step=body_ops.count("AssignSubVariableOp"),
+        sigmoid_ops=ops.count("Sigmoid"),
+        softmax_ops=ops.count("Softmax") + ops.count("SoftmaxCrossEntropyWithLogits"),
+    )

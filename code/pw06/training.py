@@ -9,7 +9,9 @@ only runs them and records what happened. Three execution modes of the same ``tr
 ``"graph"``  the whole epoch — every mini-batch's ``train_step`` — compiled into one graph.
 
 A :class:`Trainer` keeps one set of parameters and its compiled functions across runs, so each
-graph is traced once however many seeds are trained.
+graph is traced once however many seeds are trained. :func:`fit_to_plateau` trains until the
+error on a held-out validation split stops improving (:class:`Plateau`, the convergence
+criterion of the chapter).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pw06 import lowlevel_mlp as ll
+from pw06.data import stratified_split
 from pw06.tf_quiet import load
 from pw06.timing import Stopwatch, Timing, summarize_timing
 
@@ -29,11 +32,6 @@ MODES = ("eager", "step", "graph")
 #: Which runs of several seeds are evaluated after every epoch (the others after the last).
 CURVES = ("all", "first", "none")
 
-#: What "converged" means for a run (``Run.converged``): the final training loss is below
-#: this fraction of the initial loss, and the training error (percent) below this bound.
-CONVERGED_LOSS_FRACTION = 0.5
-CONVERGED_MAX_TRAIN_ERROR = 50.0
-
 
 @dataclass
 class Run:
@@ -42,11 +40,14 @@ class Run:
     mode: str
     seed: int
     batch_size: int
+    train_examples: int = 0
+    validation_examples: int = 0  # 0: no validation split
     initial_loss: float = math.nan
     # training loss and errors after each epoch (after the last only, if so asked)
     loss: list[float] = field(default_factory=list)
     train_error: list[float] = field(default_factory=list)
     test_error: list[float] = field(default_factory=list)
+    validation_error: list[float] = field(default_factory=list)  # runs with a validation split
     learning_rate: list[float] = field(default_factory=list)  # of each epoch
     step_loss: list[float] = field(default_factory=list)  # mini-batch loss of every step
     wall: list[float] = field(default_factory=list)  # training time of each epoch
@@ -60,14 +61,16 @@ class Run:
         return self.test_error[-1]
 
     @property
-    def converged(self) -> bool:
-        """Finite losses, the final loss below ``CONVERGED_LOSS_FRACTION`` of the initial one,
-        and the training error (percent) below ``CONVERGED_MAX_TRAIN_ERROR``."""
-        return (
-            all(math.isfinite(v) for v in self.loss)
-            and self.loss[-1] < CONVERGED_LOSS_FRACTION * self.initial_loss
-            and self.train_error[-1] < CONVERGED_MAX_TRAIN_ERROR
-        )
+    def best_epoch(self) -> int:
+        """The epoch (from 1) of the lowest validation error; the first one on a tie."""
+        if not self.validation_error:
+            raise ValueError("this run has no validation error: train it with a validation split")
+        return best_epoch(self.validation_error)
+
+    @property
+    def test_error_at_best(self) -> float:
+        """The test error after the epoch of the lowest validation error."""
+        return self.test_error[self.best_epoch - 1]
 
     def timing(self, warmup: int = 1) -> Timing:
         return summarize_timing(
@@ -77,6 +80,45 @@ class Run:
             trace_seconds=self.trace_seconds,
             trace_cpu=self.trace_cpu,
         )
+
+
+def best_epoch(errors) -> int:
+    """The epoch (from 1) of the lowest of ``errors`` (one per epoch); the first one on a tie."""
+    errors = list(errors)
+    if not errors:
+        raise ValueError("errors must hold one error per epoch, got none")
+    return errors.index(min(errors)) + 1
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """The convergence criterion: the validation error has reached a plateau when it has not
+    improved on its best value for ``patience`` epochs; training stops then, or after
+    ``max_epochs`` (the cap) if no plateau comes first."""
+
+    patience: int
+    max_epochs: int
+
+    def __post_init__(self):
+        ll.check_count(self.patience, "patience")
+        ll.check_count(self.max_epochs, "max_epochs")
+
+    def reached(self, errors) -> bool:
+        """True once the last ``patience`` of ``errors`` (one per epoch) improve on none."""
+        errors = list(errors)
+        return bool(errors) and len(errors) - best_epoch(errors) >= self.patience
+
+    def stop(self, errors) -> bool:
+        """Stop training after these epochs: a plateau, or the cap."""
+        return len(errors) >= self.max_epochs or self.reached(errors)
+
+
+def shuffled_orders(n_examples: int, epochs: int, seed: int) -> np.ndarray:
+    """The order of the examples in each epoch, one row per epoch: the permutations the
+    lesson's ``fit`` draws for ``seed``, so that other loops (the epoch graph, Keras) can
+    visit the examples in the same order."""
+    rng = np.random.default_rng([seed, 1])  # as in ll.fit
+    return np.stack([rng.permutation(n_examples) for _ in range(epochs)]).astype(np.int32)
 
 
 def epoch_graph(params, output="sigmoid"):
@@ -120,19 +162,18 @@ def fit_graph(
     """The lesson's ``fit`` with each epoch run by ``run_epoch`` (from :func:`epoch_graph`).
 
     Same order of the examples for the same seed, same schedule, same history as ``ll.fit``.
+    If ``on_epoch_end(epoch, history)`` returns True, training stops after that epoch.
     """
     x, t = ll.check_inputs(x, params, "x"), ll.check_targets(t, params, len(x), "t")
     ll.check_count(epochs, "epochs")
     ll.check_count(batch_size, "batch_size")
-    rng = np.random.default_rng([seed, 1])  # as in ll.fit
     history = ll.History()
-    for epoch in range(epochs):
+    for epoch, order in enumerate(shuffled_orders(len(x), epochs, seed)):
         rate = learning_rate(epoch) if callable(learning_rate) else learning_rate
-        order = rng.permutation(len(x)).astype(np.int32)
         losses = run_epoch(x, t, order, tf.constant(batch_size), tf.constant(rate, tf.float32))
         history.add_epoch(epoch, losses.numpy().tolist(), rate)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, history)
+        if on_epoch_end is not None and on_epoch_end(epoch, history):
+            break
     return history
 
 
@@ -207,19 +248,31 @@ class Trainer:
         x_test=None,
         labels_test=None,
         every_epoch: bool = True,
+        x_val=None,
+        labels_val=None,
+        stop: Plateau | None = None,
     ) -> Run:
         """Train from the initial weights of ``seed``; time every epoch and evaluate after it
-        (after the last only, with ``every_epoch=False``). Evaluation is not timed."""
+        (after the last only, with ``every_epoch=False``). Evaluation is not timed.
+
+        With a validation set (``x_val``, ``labels_val``) its error and the test error are
+        recorded after every epoch; with ``stop`` (graph mode), training ends when
+        ``stop.stop`` says so, at most after ``epochs`` epochs.
+        """
         for variable, value in zip(self.params, ll.init_params(*self.sizes, seed), strict=True):
             variable.assign(value)
         x = ll.check_inputs(x, self.params, "x")
         labels = ll.check_labels(labels, self.params, len(x), "labels")
         t = tf.one_hot(labels, self.sizes[-1])
-        if x_test is not None:
-            x_test = ll.check_inputs(x_test, self.params, "x_test")
-            labels_test = ll.check_labels(labels_test, self.params, len(x_test), "labels_test")
-            t_test = tf.one_hot(labels_test, self.sizes[-1])
-        record = Run(mode=self.mode, seed=seed, batch_size=batch_size)
+        test = self._evaluation_set(x_test, labels_test, "test")
+        validation = self._evaluation_set(x_val, labels_val, "val")
+        if stop is not None and (self.mode != "graph" or validation is None):
+            raise ValueError(
+                "stop needs mode='graph' and a validation set (x_val, labels_val), got "
+                f"mode={self.mode!r} and x_val={'given' if x_val is not None else None}"
+            )
+        record = Run(mode=self.mode, seed=seed, batch_size=batch_size, train_examples=len(x))
+        record.validation_examples = 0 if validation is None else len(validation[2])
         record.initial_loss = self.evaluate(x, t, labels)[0]
         record.trace_seconds, record.trace_cpu = self.trace()
         clock = Stopwatch()
@@ -228,13 +281,20 @@ class Trainer:
             wall, cpu = clock.stop()
             record.wall.append(wall)
             record.cpu.append(cpu)
-            if every_epoch or epoch == epochs - 1:
+            done = False
+            if validation is not None:  # the curves of a run to a plateau: every epoch
+                record.validation_error.append(self.evaluate(*validation)[1])
+                if test is not None:
+                    record.test_error.append(self.evaluate(*test)[1])
+                done = stop is not None and stop.stop(record.validation_error)
+            if every_epoch or done or epoch == epochs - 1:
                 loss, train_error = self.evaluate(x, t, labels)
                 record.loss.append(loss)
                 record.train_error.append(train_error)
-                if x_test is not None:
-                    record.test_error.append(self.evaluate(x_test, t_test, labels_test)[1])
+                if test is not None and validation is None:
+                    record.test_error.append(self.evaluate(*test)[1])
             clock.start()
+            return done
 
         settings = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
         clock.start()
@@ -261,9 +321,17 @@ class Trainer:
             )
         clock.stop()
         record.step_loss, record.learning_rate = history.step_loss, history.learning_rate
-        if x_test is not None:
-            record.test_predictions = self.compiled_evaluate(x_test, t_test)[1].numpy()
+        if test is not None:
+            record.test_predictions = self.compiled_evaluate(*test[:2])[1].numpy()
         return record
+
+    def _evaluation_set(self, x, labels, name):
+        """(inputs, one-hot targets, labels) of a test or validation set, checked; or None."""
+        if x is None:
+            return None
+        x = ll.check_inputs(x, self.params, f"x_{name}")
+        labels = ll.check_labels(labels, self.params, len(x), f"labels_{name}")
+        return x, tf.one_hot(labels, self.sizes[-1]), labels
 
 
 def check_seeds(seeds) -> tuple[int, ...]:
@@ -337,6 +405,49 @@ def fit_seeds(
             every_epoch=curves == "all" or (curves == "first" and i == 0),
         )
         for i, seed in enumerate(seeds)
+    ]
+
+
+def fit_to_plateau(
+    data,
+    *,
+    n_hidden: int,
+    learning_rate,
+    batch_size: int,
+    seeds,
+    rule: Plateau,
+    validation_fraction: float = 0.2,
+    split_seed: int = 0,
+) -> list[Run]:
+    """Train one run per seed until its validation error reaches a plateau (``rule``).
+
+    The validation digits are held out from the training digits of ``data`` by a stratified
+    split seeded with ``split_seed`` (the same split for every seed): the test digits play no
+    part in deciding when to stop. Validation and test errors are recorded after every epoch;
+    the graph mode trains.
+    """
+    seeds = check_seeds(seeds)
+    if not isinstance(rule, Plateau):
+        raise ValueError(f"rule must be a training.Plateau, got {rule!r}")
+    trainer = Trainer(data.n_features, n_hidden, data.n_classes)
+    check_data(data, trainer.params)
+    train, val = stratified_split(np.asarray(data.y_train), validation_fraction, split_seed)
+    return [
+        trainer.run(
+            data.x_train[train],
+            data.y_train[train],
+            epochs=rule.max_epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            seed=seed,
+            x_test=data.x_test,
+            labels_test=data.y_test,
+            x_val=data.x_train[val],
+            labels_val=data.y_train[val],
+            stop=rule,
+            every_epoch=False,  # the training error after the last epoch only
+        )
+        for seed in seeds
     ]
 
 

@@ -10,26 +10,42 @@ from pw06 import lowlevel_mlp as ll
 from tinynet import D, H, K, tiny_data
 
 
-def run(seed, wall, error, trace=0.0):
-    record = training.Run(mode="graph", seed=seed, batch_size=10, trace_seconds=trace)
+def run(seed, wall, error, trace=0.0, trace_cpu=0.0):
+    record = training.Run(
+        mode="graph", seed=seed, batch_size=10, trace_seconds=trace, trace_cpu=trace_cpu
+    )
     record.wall, record.cpu, record.test_error = wall, [2 * w for w in wall], [error]
     return record
 
 
-def row(label, cpu, error, std=0.5, batch=100):
-    return comparison.Row(label, batch, 1.0, cpu, cpu, 1.0, 1.0, error, std, 3)
+def row(label, cpu, errors, spread=0.02, batch=100):
+    """A row with median CPU ``cpu`` ± ``spread`` and per-seed test errors ``errors``."""
+    errors = tuple(errors)
+    return comparison.Row(
+        label, batch, 1.0, 19, cpu, cpu - spread, cpu + spread, cpu, cpu - spread,
+        cpu + spread, 1.0, float(np.mean(errors)), float(np.std(errors, ddof=1)), errors,
+        tuple(range(len(errors))),
+    )  # fmt: skip
 
 
-def test_summarize_keeps_the_first_epoch_apart_and_averages_over_seeds():
-    runs = [run(0, [3.0, 1.0, 1.0], 10.0, trace=0.5), run(1, [1.0, 2.0, 1.0], 12.0)]
+def test_summarize_keeps_the_warm_up_apart_and_counts_cpu_as_cpu():
+    runs = [
+        run(0, [3.0, 1.0, 1.0], 10.0, trace=0.5, trace_cpu=0.25),
+        run(1, [1.0, 2.0, 1.0], 12.0),
+    ]
     summary = comparison.summarize("x", runs)
-    assert summary.first_epoch_seconds == 3.5
+    assert summary.first_epoch_seconds == 3.5  # tracing + first epoch, wall
+    assert summary.timed_epochs == 5  # every epoch but the first run's first
     assert summary.wall_per_epoch == 1.0 and summary.cpu_per_epoch == 2.0  # medians
-    assert summary.wall_per_run == pytest.approx((5.5 + 4.0) / 2)
+    assert (summary.wall_min, summary.wall_max) == (1.0, 2.0)
+    assert (summary.cpu_min, summary.cpu_max) == (2.0, 4.0)
+    # CPU per run: tracing CPU (0.25) + the epochs' CPU (10 and 8); never the tracing wall time
+    assert summary.cpu_per_run == pytest.approx((0.25 + 10.0 + 8.0) / 2)
     assert summary.test_error == 11.0 and summary.test_error_std == pytest.approx(2**0.5)
-    table = comparison.table([summary])
-    assert list(table.columns)[:2] == ["batch size", "tracing + first epoch (s)"]
-    assert table.loc["x", "CPU s / epoch"] == 2.0
+    assert summary.errors == (10.0, 12.0) and summary.seeds == (0, 1)
+    frame = comparison.table([summary])
+    assert frame.loc["x", "CPU ms / epoch, median (min–max)"] == "2000 (2000–4000)"
+    assert frame.loc["x", "test error, mean ± std"] == "11.00 ± 1.41 %"
 
 
 def test_batch_steps():
@@ -70,45 +86,90 @@ def test_times():
     assert comparison.times(3.0, 2.0) == "1.5× slower"
 
 
-def test_comparison_sentences_follow_the_numbers():
-    result = comparison.Comparison(
-        eager=row("eager", 0.9, 10.0),
-        graph=row("graph", 0.1, 10.0),
-        keras_default=row("Keras default", 0.4, 8.0, batch=32),
-        keras_same=row("Keras same", 0.2, 10.3),
+def test_cpu_verdict_says_faster_only_when_the_ranges_are_apart():
+    fast, slow = row("a", 0.1, [10, 11]), row("b", 0.3, [10, 11])
+    assert comparison.cpu_verdict(fast, slow, "A", "B") == (
+        "A is 3.0× faster than B (ratio 0.33; their ranges do not overlap)"
+    )
+    near = row("c", 0.13, [10, 11])  # 0.11–0.15 overlaps 0.08–0.12
+    verdict = comparison.cpu_verdict(fast, near, "A", "C")
+    assert verdict.startswith("A and C are not clearly different") and "0.77" in verdict
+
+
+def test_accuracy_sentence_is_paired_and_needs_the_same_seeds():
+    a = row("A", 0.1, [10.0, 10.2, 9.8, 10.1, 9.9])
+    b = row("B", 0.1, [8.0, 8.1, 7.9, 8.0, 8.2])
+    sentence = comparison.accuracy_sentence(b, a, 1000)
+    assert sentence.startswith("B (8.04 %) minus A (10.00 %): -1.96 ± ")
+    assert sentence.endswith("significant")
+    close = row("C", 0.1, [10.1, 10.3, 9.7, 10.0, 10.0])
+    assert comparison.accuracy_sentence(close, a, 1000).endswith("within noise")
+    other_seeds = comparison.Row(*[getattr(a, f) for f in a.__dataclass_fields__][:-1], (5, 6))
+    with pytest.raises(ValueError, match="same seeds"):
+        comparison.accuracy_sentence(other_seeds, a, 1000)
+
+
+def make_comparison(same_errors=(10.0, 10.1, 9.9, 10.2, 9.8)):
+    graph_errors = (10.0, 10.1, 9.9, 10.2, 9.8)
+    return comparison.Comparison(
+        eager=row("eager", 0.9, graph_errors),
+        step=row("step", 0.3, graph_errors),
+        graph=row("graph", 0.1, graph_errors),
+        keras_default=row("Keras default", 0.4, (8.0, 8.2, 7.9, 8.1, 7.8), batch=32),
+        keras_same=row("Keras same", 0.2, same_errors),
         default_steps=125,
         same_steps=40,
+        n_test=1000,
     )
+
+
+def test_comparison_sentences_follow_the_numbers():
+    result = make_comparison()
     comment = result.comment()
     assert result.cpu_ratio == pytest.approx(0.25) and result.same_batch_cpu_ratio == 0.5
-    assert "The fastest per epoch in CPU time is graph." in comment
-    assert "4.0× faster than Keras fit with its default batch" in comment
-    assert "(ratio 0.25)" in comment and "(ratio 0.50)" in comment
-    assert "Keras default ends at 8.00% against 10.00% for graph" in comment
-    assert "2.00 points, larger than" in comment  # more than the spread
-    assert "0.30 points, no larger than" in comment  # within the spread
-    assert "125 instead of 40 steps" in comment
-    assert set(result.glue()) == {
-        "lowlevel_vs_keras_cpu_ratio",
-        "lowlevel_vs_keras_same_batch_cpu_ratio",
-        "keras_comparison_comment",
-    }
+    assert result.step_cpu_ratio == pytest.approx(1.5)
+    assert "Lowest median CPU time per epoch: graph." in comment
+    assert "the whole-epoch graph is 2.0× faster than Keras fit (ratio 0.50" in comment
+    assert (
+        "the student's loop (Python loop, compiled step) is 1.5× slower than Keras fit" in comment
+    )
+    assert "eager execution is 3.0× slower than the student's loop" in comment
+    assert "125 instead of 40 steps per epoch: it is 2.0× slower than at batch 100" in comment
+    assert "Keras same (10.00 %) minus graph (10.00 %): +0.00 ± 0.00 points" in comment
+    assert "within noise; Keras default (8.00 %) minus graph" in comment
+    assert comment.endswith("significant.")
+    glued = result.glue()
+    assert glued["timing_repeats"] == 19
+    assert glued["lowlevel_step_vs_keras_cpu_ratio"] == pytest.approx(1.5)
+    assert glued["keras_same_vs_graph"] == "within noise"
+    assert glued["keras_default_vs_graph"] == "significant"
+    assert glued["keras_default_minus_graph"] == pytest.approx(-2.0)
+    assert glued["keras_test_error_binomial_se"] == pytest.approx(100 * (0.1 * 0.9 / 1000) ** 0.5)
+    worse = make_comparison(same_errors=(12.0, 12.3, 11.9, 12.2, 12.1)).glue()
+    assert worse["keras_same_vs_graph"] == "significant"
 
 
 def test_output_comparison():
+    sigmoid = (10.0, 10.1, 9.9, 10.2, 9.8)
+    softmax = (6.0, 6.2, 5.9, 6.1, 6.0)
     outputs = comparison.OutputComparison(
-        sigmoid_lowlevel=row("low-level", 0.1, 10.0),
-        sigmoid_keras=row("Keras", 0.2, 10.2),
-        softmax_lowlevel=row("low-level, softmax + cross-entropy", 0.1, 6.0),
-        softmax_keras=row("Keras, softmax + cross-entropy", 0.2, 6.2),
+        sigmoid_lowlevel=row("low-level", 0.1, sigmoid),
+        sigmoid_keras=row("Keras", 0.2, sigmoid),
+        softmax_lowlevel=row("low-level, softmax + cross-entropy", 0.1, softmax),
+        softmax_keras=row("Keras, softmax + cross-entropy", 0.2, softmax),
         sigmoid_learning_rate=3.0,
         softmax_learning_rate=0.5,
+        n_test=1000,
     )
     comment = outputs.comment()
-    assert "-4.00 points in the low-level" in comment and "-4.00 points in Keras" in comment
-    assert "larger than the spread in both" in comment and "not larger" not in comment
-    assert outputs.glue()["softmax_keras_test_error"] == 6.2
-    assert list(outputs.table().data.index) == ["low-level", "Keras"] * 2
+    assert comment.count("significant") == 2 and comment.count("within noise") == 1
+    assert "low-level: -3.96 ± " in comment
+    glued = outputs.glue()
+    assert glued["softmax_keras_test_error"] == pytest.approx(6.04)
+    assert glued["softmax_vs_sigmoid_lowlevel"] == "significant"
+    frame = outputs.table()
+    assert list(frame.index) == ["low-level", "Keras"] * 2
+    assert frame["test error, mean ± std"].iloc[2] == "6.04 ± 0.11 %"
 
 
 def test_machine_names_cpu_and_threads():

@@ -59,7 +59,7 @@ def test_run_records_evaluation_and_time_and_converges():
         x, y, epochs=20, batch_size=20, learning_rate=0.5, seed=0, x_test=x, labels_test=y
     )
     assert len(run.loss) == len(run.train_error) == len(run.test_error) == len(run.wall) == 20
-    assert run.converged and run.final_test_error < 20 and run.loss[-1] < run.initial_loss
+    assert run.final_test_error < 20 and run.loss[-1] < run.initial_loss
     assert run.final_test_error == pytest.approx(ll.error_rate(trainer.params, x, y))
     assert np.array_equal(run.test_predictions, ll.predict(trainer.params, x))
     assert all(w > 0 for w in run.wall) and all(c >= 0 for c in run.cpu)
@@ -69,16 +69,105 @@ def test_run_records_evaluation_and_time_and_converges():
     assert len(only_last.loss) == 1 and len(only_last.wall) == 3 and not only_last.test_error
 
 
-def test_converged_needs_a_lower_loss_and_a_low_training_error():
-    run = training.Run(mode="graph", seed=0, batch_size=1, initial_loss=1.0)
-    run.loss, run.train_error = [0.4], [10.0]
-    assert run.converged
-    run.loss = [0.6]
-    assert not run.converged
-    run.loss, run.train_error = [0.4], [60.0]
-    assert not run.converged
-    run.loss, run.train_error = [float("nan")], [10.0]
-    assert not run.converged
+def test_best_epoch_counts_from_one_and_takes_the_first_on_a_tie():
+    assert training.best_epoch([9.0, 7.0, 8.0, 7.0]) == 2
+    assert training.best_epoch([5.0]) == 1
+    with pytest.raises(ValueError, match="got none"):
+        training.best_epoch([])
+
+
+@pytest.mark.parametrize(
+    ("errors", "reached"),
+    [
+        ([20, 15, 12, 11, 10, 9], False),  # still improving
+        ([20, 15, 12, 12.5, 13, 12.1], True),  # no new best in the last 3 epochs
+        ([20, 15, 12, 12.5, 13, 11.9], False),  # a new best at the last epoch
+        ([20, 15, 12, 12, 12], False),  # equal is no improvement, but only 2 epochs since
+        ([20, 15, 12, 12, 12, 12], True),
+        ([], False),
+    ],
+)
+def test_plateau_is_reached_after_patience_epochs_without_a_new_best(errors, reached):
+    rule = training.Plateau(patience=3, max_epochs=100)
+    assert rule.reached(errors) == reached
+    assert rule.stop(errors) == reached
+
+
+def test_plateau_stops_at_the_cap_and_checks_its_arguments():
+    rule = training.Plateau(patience=3, max_epochs=4)
+    assert rule.stop([10, 9, 8, 7]) and not rule.reached([10, 9, 8, 7])
+    assert not rule.stop([10, 9, 8])
+    with pytest.raises(ValueError, match="patience must be a positive integer, got 0"):
+        training.Plateau(patience=0, max_epochs=4)
+    with pytest.raises(ValueError, match="max_epochs must be a positive integer"):
+        training.Plateau(patience=2, max_epochs=2.5)
+
+
+def test_shuffled_orders_are_the_orders_of_the_lessons_fit():
+    x, y = tiny_data(12)
+    seen = []
+
+    def spy(params, x_batch, t_batch, rate, output):
+        seen.append(x_batch.numpy())
+        return ll.train_step(params, x_batch, t_batch, rate, output)
+
+    params = ll.init_params(D, H, K, seed=0)
+    ll.fit(params, x, ll.tf.one_hot(y, K), epochs=3, batch_size=5, learning_rate=0.1, seed=4,
+           step=spy)  # fmt: skip
+    orders = training.shuffled_orders(12, 3, seed=4)
+    assert orders.shape == (3, 12) and orders.dtype == np.int32
+    np.testing.assert_array_equal(np.concatenate(seen), x[orders.ravel()])
+    assert sorted(orders[1]) == list(range(12)) and not np.array_equal(orders[0], orders[1])
+    assert not np.array_equal(orders, training.shuffled_orders(12, 3, seed=5))
+
+
+def test_fit_graph_stops_when_the_callback_says_so():
+    x, y = tiny_data(20)
+    trainer = training.Trainer(D, H, K)
+    history = training.fit_graph(
+        trainer.params, x, ll.tf.one_hot(y, K), epochs=10, batch_size=5, learning_rate=0.1,
+        seed=0, run_epoch=trainer.run_epoch, on_epoch_end=lambda epoch, _: epoch == 2,
+    )  # fmt: skip
+    assert len(history.learning_rate) == 3 and len(history.step_loss) == 12
+
+
+def test_run_with_a_validation_set_stops_at_the_plateau():
+    x, y = tiny_data(120)
+    trainer = training.Trainer(D, 16, K, output="softmax")
+    rule = training.Plateau(patience=2, max_epochs=60)
+    run = trainer.run(
+        x[:80], y[:80], epochs=rule.max_epochs, batch_size=20, learning_rate=0.5, seed=0,
+        x_test=x[100:], labels_test=y[100:], x_val=x[80:100], labels_val=y[80:100], stop=rule,
+        every_epoch=False,
+    )  # fmt: skip
+    epochs = len(run.validation_error)
+    assert len(run.test_error) == len(run.wall) == epochs  # both curves, every epoch
+    assert len(run.train_error) == 1  # the training error after the last epoch only
+    assert rule.reached(run.validation_error) and epochs < rule.max_epochs
+    assert not rule.reached(run.validation_error[:-1])  # it stopped at the first plateau
+    assert run.best_epoch == epochs - rule.patience
+    assert run.test_error_at_best == run.test_error[run.best_epoch - 1]
+    assert (run.train_examples, run.validation_examples) == (80, 20)
+    with pytest.raises(ValueError, match="stop needs mode='graph' and a validation set"):
+        trainer.run(x, y, epochs=2, batch_size=20, learning_rate=0.5, seed=0, stop=rule)
+    with pytest.raises(ValueError, match="this run has no validation error"):
+        _ = training.Run(mode="graph", seed=0, batch_size=1).best_epoch
+
+
+def test_fit_to_plateau_holds_out_a_stratified_validation_split():
+    d = digits_like(n_train=50, n_test=20)
+    rule = training.Plateau(patience=2, max_epochs=8)
+    runs = training.fit_to_plateau(
+        d, n_hidden=H, learning_rate=0.5, batch_size=10, seeds=[0, 1], rule=rule
+    )
+    assert [run.seed for run in runs] == [0, 1]
+    for run in runs:
+        assert run.validation_examples == 10 and run.train_examples == 40
+        assert len(run.validation_error) == len(run.test_error) <= rule.max_epochs
+        assert rule.stop(run.validation_error)
+    with pytest.raises(ValueError, match=r"rule must be a training\.Plateau"):
+        training.fit_to_plateau(d, n_hidden=H, learning_rate=0.5, batch_size=10, seeds=[0],
+                                rule=5)  # fmt: skip
 
 
 @pytest.mark.parametrize("mode", training.MODES)
