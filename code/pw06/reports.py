@@ -442,11 +442,12 @@ def _schedule_conclusion(vs_low, vs_high, first: float, last: float) -> str:
             "No difference exceeds the noise: these runs do not show that the schedule helps "
             "or hurts."
         )
-    worse = [f"{r:g}" for r, d in ((last, vs_low), (first, vs_high)) if d.verdict == significant]
-    return (
-        f"The schedule differs beyond the noise from the constant {' and '.join(worse)} only; "
-        "see the signs above."
-    )
+    phrases = [
+        (f"{'better' if d.mean < 0 else 'worse'} than" if d.verdict == significant else
+         "within noise of") + f" the constant {r:g}"
+        for r, d in ((last, vs_low), (first, vs_high))
+    ]  # fmt: skip
+    return f"The schedule is {' and '.join(phrases)}."
 
 
 def schedule_table(constant_low, constant_high, scheduled) -> pd.DataFrame:

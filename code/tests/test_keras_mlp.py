@@ -61,6 +61,39 @@ def test_one_keras_epoch_equals_lowlevel_sgd_on_one_batch(output):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("output", ll.OUTPUTS)
+def test_same_order_gives_keras_the_lowlevel_sgd_path(output):
+    """Several mini-batches and epochs (45 examples, batch 10: a short last batch): fed the
+    low-level loop's order, Keras ends with the low-level weights; with its own shuffling not."""
+    x, y = tiny_data(45)
+    params = ll.init_params(D, H, K, seed=2)
+    ll.fit(params, x, np.eye(K)[y], epochs=3, batch_size=10, learning_rate=0.5, seed=7,
+           output=output)  # fmt: skip
+    distance = {}
+    for order in km.ORDERS:
+        model = km.compile_model(km.build_sequential(D, H, K, output=output, seed=2), 0.5, output)
+        run = km.fit_keras(model, x, y, epochs=3, batch_size=10, seed=7, order=order)
+        assert len(run.wall) == 3 and run.train_examples == 45
+        pairs = zip(model.get_weights(), params, strict=True)
+        distance[order] = max(float(np.abs(a - b.numpy()).max()) for a, b in pairs)
+    assert distance["lowlevel"] < 1e-5
+    assert distance["keras"] > 1e-3  # another order, another path
+
+
+def test_ordered_batches_follow_the_orders_epoch_by_epoch():
+    x = np.arange(10, dtype=np.float32)[:, None]
+    orders = np.array([[3, 1, 4, 0, 2], [0, 1, 2, 3, 4]], dtype=np.int32)
+    batches = [b[0].numpy().ravel().tolist() for b in km.ordered_batches(x, x, orders, 2)]
+    assert batches == [[3, 1], [4, 0], [2], [0, 1], [2, 3], [4]]  # no batch crosses epochs
+
+
+def test_fit_keras_refuses_an_unknown_order():
+    x, y = tiny_data(16)
+    model = km.compile_model(km.build_sequential(D, H, K), 0.5)
+    with pytest.raises(ValueError, match=r"order must be one of \('keras', 'lowlevel'\)"):
+        km.fit_keras(model, x, y, epochs=1, batch_size=8, seed=0, order="numpy")
+
+
 def test_fit_keras_records_times_and_errors():
     x, y = tiny_data(64)
     model = km.compile_model(km.build_sequential(D, H, K, seed=0), 0.5)
@@ -98,6 +131,9 @@ def test_fit_seeds_reuses_one_model_and_checks_its_arguments():
     assert [run.seed for run in runs] == [0, 1]
     again = km.fit_seeds(d, **kwargs, curves="none")
     assert [r.final_test_error for r in again] == [r.final_test_error for r in runs]
+    lowlevel = km.fit_seeds(d, **kwargs, order="lowlevel")
+    graph = training.fit_seeds(d, **kwargs)
+    assert [r.final_test_error for r in lowlevel] == [r.final_test_error for r in graph]
     with pytest.raises(ValueError, match="curves"):
         km.fit_seeds(d, **kwargs, curves="most")
     with pytest.raises(ValueError, match="seeds must hold at least one seed"):
