@@ -192,7 +192,7 @@ def accuracy_sentence(a: Row, b: Row, n_test: int) -> str:
     difference = uncertainty.paired_difference(b.errors, a.errors, n_test)
     return (
         f"{a.implementation} ({a.test_error:.2f} %) minus {b.implementation} "
-        f"({b.test_error:.2f} %): {difference.describe()}, {difference.verdict}"
+        f"({b.test_error:.2f} %): {difference.describe()}, {difference.judgement()}"
     )
 
 
@@ -233,9 +233,9 @@ class Comparison:
             f"In CPU time per epoch at the same batch size ({same.batch_size}): ",
             cpu_verdict(graph, same, "the whole-epoch graph", "Keras fit"),
             "; ",
-            cpu_verdict(step, same, "the student's loop (Python loop, compiled step)", "Keras fit"),
+            cpu_verdict(step, same, "the Python loop calling a compiled step", "Keras fit"),
             "; ",
-            cpu_verdict(eager, step, "eager execution", "the student's loop"),
+            cpu_verdict(eager, step, "eager execution", "that loop"),
             f". Keras fit at its default batch of {default.batch_size} takes ",
             f"{self.default_steps} instead of {self.same_steps} steps per epoch: ",
             cpu_verdict(default, same, "it", f"at batch {same.batch_size}"),
@@ -337,7 +337,7 @@ class OutputComparison:
         lowlevel, keras = self.differences()
         return (
             f"Softmax + cross-entropy minus sigmoid + MSE, low-level: {lowlevel.describe()}, "
-            f"{lowlevel.verdict}; in Keras: {keras.describe()}, {keras.verdict}. "
+            f"{lowlevel.judgement()}; in Keras: {keras.describe()}, {keras.judgement()}. "
             f"{accuracy_sentence(self.softmax_keras, self.softmax_lowlevel, self.n_test)}."
         )
 

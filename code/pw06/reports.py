@@ -207,9 +207,10 @@ class PlateauRuns:
         return _prefixed("lowlevel_plateau", asdict(self))
 
 
-def plateau_runs(runs, rule: training.Plateau, lab_errors, n_test: int) -> PlateauRuns:
+def plateau_runs(runs, rule: training.Plateau, lab, n_test: int) -> PlateauRuns:
     """Summary of ``runs`` from ``training.fit_to_plateau`` with ``rule``: how many epochs the
-    plateau took and the test error there, against the lab runs' final ``lab_errors``."""
+    plateau took and the test error there, against the final test errors of the ``lab`` runs
+    (the lab configuration); ``n_test`` test examples."""
     best = [run.best_epoch for run in runs]
     errors = [run.test_error_at_best for run in runs]
     mean = statistics.fmean(errors)
@@ -230,7 +231,7 @@ def plateau_runs(runs, rule: training.Plateau, lab_errors, n_test: int) -> Plate
         test_error_min=min(errors),
         test_error_max=max(errors),
         test_error_binomial_se=uncertainty.binomial_se(mean, n_test),
-        lab_gain=statistics.fmean(lab_errors) - mean,
+        lab_gain=statistics.fmean(_errors(lab)) - mean,
         lecun_gap=mean - LECUN_1998_MSE_300,
     )
 
@@ -401,9 +402,9 @@ def compare_schedule(
     vs_high = uncertainty.paired_difference(high, sched, n_test)
     first, last = float(schedule.values[0]), float(schedule.values[-1])
     parts = [
-        f"Schedule minus constant {last:g}: {vs_low.describe()}, {vs_low.verdict}. ",
-        f"Schedule minus constant {first:g}: {vs_high.describe()}, {vs_high.verdict}. ",
-        f"(Noise: the test set's binomial standard error, {vs_low.noise:.2f} points.) ",
+        f"Schedule minus constant {last:g}: {vs_low.describe()}, {vs_low.judgement()}. ",
+        f"Schedule minus constant {first:g}: {vs_high.describe()}, {vs_high.judgement()}. ",
+        f"(Noise: the binomial standard error of the test set, {vs_low.noise:.2f} points.) ",
         _schedule_conclusion(vs_low, vs_high, first, last),
     ]
     return ScheduleComparison(

@@ -69,11 +69,27 @@ class PairedDifference:
     def high(self) -> float:
         return self.mean + self.half_width
 
+    @property
+    def consistent(self) -> bool:
+        """The 95 % paired-t interval excludes 0: the seeds agree on these test digits."""
+        return self.low > 0 or self.high < 0
+
+    def judgement(self) -> str:
+        """The verdict with its reason, e.g. 'within noise (the 95 % interval includes 0)'."""
+        if self.verdict == SIGNIFICANT:
+            return f"{SIGNIFICANT} (beyond the interval and the binomial standard error)"
+        if self.consistent:
+            return (
+                f"{WITHIN_NOISE} (the seeds agree on these test digits, but the difference is "
+                "below the binomial standard error of the test set)"
+            )
+        return f"{WITHIN_NOISE} (the 95 % interval includes 0)"
+
     def describe(self) -> str:
-        """'−0.62 ± 0.30 points (95 % interval −1.00 to −0.24)': the differences in words."""
+        """'-0.62 ± 0.30 points (mean ± std over 5 seeds; 95 % interval -1.00 to -0.24)'."""
         return (
-            f"{self.mean:+.2f} ± {self.std:.2f} points (mean ± std of {self.pairs} per-seed "
-            f"differences; 95 % interval {self.low:+.2f} to {self.high:+.2f} points)"
+            f"{self.mean:+.2f} ± {self.std:.2f} points (mean ± std over {self.pairs} seeds; "
+            f"95 % interval {self.low:+.2f} to {self.high:+.2f})"
         )
 
 

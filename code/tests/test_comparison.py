@@ -101,9 +101,11 @@ def test_accuracy_sentence_is_paired_and_needs_the_same_seeds():
     b = row("B", 0.1, [8.0, 8.1, 7.9, 8.0, 8.2])
     sentence = comparison.accuracy_sentence(b, a, 1000)
     assert sentence.startswith("B (8.04 %) minus A (10.00 %): -1.96 ± ")
-    assert sentence.endswith("significant")
+    assert sentence.endswith("significant (beyond the interval and the binomial standard error)")
     close = row("C", 0.1, [10.1, 10.3, 9.7, 10.0, 10.0])
-    assert comparison.accuracy_sentence(close, a, 1000).endswith("within noise")
+    assert comparison.accuracy_sentence(close, a, 1000).endswith(
+        "within noise (the 95 % interval includes 0)"
+    )
     other_seeds = comparison.Row(*[getattr(a, f) for f in a.__dataclass_fields__][:-1], (5, 6))
     with pytest.raises(ValueError, match="same seeds"):
         comparison.accuracy_sentence(other_seeds, a, 1000)
@@ -130,14 +132,12 @@ def test_comparison_sentences_follow_the_numbers():
     assert result.step_cpu_ratio == pytest.approx(1.5)
     assert "Lowest median CPU time per epoch: graph." in comment
     assert "the whole-epoch graph is 2.0× faster than Keras fit (ratio 0.50" in comment
-    assert (
-        "the student's loop (Python loop, compiled step) is 1.5× slower than Keras fit" in comment
-    )
-    assert "eager execution is 3.0× slower than the student's loop" in comment
+    assert "the Python loop calling a compiled step is 1.5× slower than Keras fit" in comment
+    assert "eager execution is 3.0× slower than that loop" in comment
     assert "125 instead of 40 steps per epoch: it is 2.0× slower than at batch 100" in comment
     assert "Keras same (10.00 %) minus graph (10.00 %): +0.00 ± 0.00 points" in comment
-    assert "within noise; Keras default (8.00 %) minus graph" in comment
-    assert comment.endswith("significant.")
+    assert "within noise (the 95 % interval includes 0); Keras default (8.00 %) minus" in comment
+    assert comment.endswith("standard error).") and "significant (beyond" in comment
     glued = result.glue()
     assert glued["timing_repeats"] == 19
     assert glued["lowlevel_step_vs_keras_cpu_ratio"] == pytest.approx(1.5)
@@ -162,7 +162,7 @@ def test_output_comparison():
         n_test=1000,
     )
     comment = outputs.comment()
-    assert comment.count("significant") == 2 and comment.count("within noise") == 1
+    assert comment.count("significant (") == 2 and comment.count("within noise (") == 1
     assert "low-level: -3.96 ± " in comment
     glued = outputs.glue()
     assert glued["softmax_keras_test_error"] == pytest.approx(6.04)

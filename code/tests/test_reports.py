@@ -82,7 +82,8 @@ def test_plateau_runs_summarises_the_best_epochs():
         run = make_run(seed, [v - 1 for v in validation])
         run.validation_error, run.train_examples, run.validation_examples = validation, 80, 20
         runs.append(run)
-    summary = reports.plateau_runs(runs, rule, lab_errors=[10.0, 11.0], n_test=1000)
+    lab = [make_run(0, [10.0]), make_run(1, [11.0])]
+    summary = reports.plateau_runs(runs, rule, lab, n_test=1000)
     assert (summary.epochs, summary.epochs_min, summary.epochs_max) == (3.5, 2, 5)
     assert summary.stopped_runs == 1  # the second run reached the cap
     assert summary.test_error_mean == pytest.approx((9 + 7) / 2)

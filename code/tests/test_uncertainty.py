@@ -53,8 +53,11 @@ def test_a_clear_shift_is_significant():
     assert shift.mean == pytest.approx(-2.0)
     assert shift.half_width == pytest.approx(2.776 * shift.std / math.sqrt(5))
     assert shift.high < 0 and shift.verdict == uncertainty.SIGNIFICANT
-    assert shift.describe().startswith("-2.00 ± 0.16 points (mean ± std of 5 per-seed")
-    assert "95 % interval -2.20 to -1.80 points" in shift.describe()
+    assert (
+        shift.describe()
+        == "-2.00 ± 0.16 points (mean ± std over 5 seeds; 95 % interval -2.20 to -1.80)"
+    )
+    assert shift.consistent and shift.judgement().startswith("significant (beyond")
 
 
 def test_a_consistent_but_small_shift_is_within_the_test_sets_noise():
@@ -63,6 +66,7 @@ def test_a_consistent_but_small_shift_is_within_the_test_sets_noise():
     small = uncertainty.paired_difference(a, [x - 0.5 for x in a], 1000)
     assert small.half_width == pytest.approx(0.0, abs=1e-12) and small.noise > 0.5
     assert small.verdict == uncertainty.WITHIN_NOISE
+    assert small.consistent and "the seeds agree on these test digits" in small.judgement()
     # the same shift measured on 100,000 test digits is beyond the noise
     assert uncertainty.paired_difference(a, [x - 0.5 for x in a], 100_000).verdict == (
         uncertainty.SIGNIFICANT
@@ -74,6 +78,8 @@ def test_a_large_but_erratic_difference_is_within_noise():
     b = [5.0, 14.0, 4.0, 15.0, 7.0]  # mean −1.0, but the seeds disagree
     erratic = uncertainty.paired_difference(a, b, 100_000)
     assert erratic.low < 0 < erratic.high and erratic.verdict == uncertainty.WITHIN_NOISE
+    assert not erratic.consistent
+    assert erratic.judgement() == "within noise (the 95 % interval includes 0)"
 
 
 def test_paired_difference_refuses_unpaired_input():
