@@ -113,7 +113,11 @@ def test_intro_results_table_shows_the_chapters_values(page_html, glue):
         f"{graphs['lr_yhat']:.3f}",
         f"{graphs['lr_grad_w1']:.3f}",
         f"{lowlevel['lowlevel_test_error_mean']:.1f}",
+        f"{lowlevel['lowlevel_plateau_test_error_mean']:.1f}",
+        f"{lowlevel['schedule_constant_high_test_error']:.1f}",
         f"{glue['keras_mlp']['keras_test_error_mean']:.1f}",
+        f"{glue['keras_mlp']['lowlevel_step_vs_keras_cpu_ratio']:.2f}",
+        glue["keras_mlp"]["keras_same_vs_graph"],
         glue["installation"]["inst_tf_version"],
     ]
     for text in expected:

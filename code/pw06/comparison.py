@@ -170,18 +170,17 @@ def times(a: float, b: float) -> str:
 
 
 def cpu_verdict(a: Row, b: Row, name_a: str, name_b: str) -> str:
-    """How ``a``'s CPU time per epoch compares with ``b``'s, as a clause: faster or slower only
-    when their min–max ranges over the timed epochs do not overlap."""
+    """How ``a``'s CPU time per epoch compares with ``b``'s, as a
+    clause: faster or slower only when their min–max ranges over the
+    timed epochs do not overlap."""
     ratio = a.cpu_per_epoch / b.cpu_per_epoch
-    if a.cpu_max < b.cpu_min or b.cpu_max < a.cpu_min:
-        return (
-            f"{name_a} is {times(a.cpu_per_epoch, b.cpu_per_epoch)} than {name_b} "
-            f"(ratio {ratio:.2f}; their ranges do not overlap)"
-        )
-    return (
-        f"{name_a} and {name_b} are not clearly different (ratio of medians {ratio:.2f}; "
-        "their ranges overlap)"
-    )
+    apart = a.cpu_max < b.cpu_min or b.cpu_max < a.cpu_min
+    if apart:
+        how = times(a.cpu_per_epoch, b.cpu_per_epoch)
+        note = f"(ratio {ratio:.2f}; their ranges do not overlap)"
+        return f"{name_a} is {how} than {name_b} {note}"
+    note = f"(ratio {ratio:.2f}; their ranges overlap)"
+    return f"{name_a} and {name_b} are not clearly different {note}"
 
 
 def accuracy_sentence(a: Row, b: Row, n_test: int) -> str:
@@ -198,9 +197,8 @@ def accuracy_sentence(a: Row, b: Row, n_test: int) -> str:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The five ways to train the same network, side by side, and what they show."""
+    """The four ways to train the same network, side by side, and what they show."""
 
-    eager: Row  # low-level step, eager, Python loop
     step: Row  # low-level: Python loop calling a tf.function step (the student's loop)
     graph: Row  # low-level epoch compiled with tf.function (the optimised row)
     keras_default: Row  # Keras fit, default batch size, Keras's shuffling
@@ -211,7 +209,7 @@ class Comparison:
 
     @property
     def rows(self) -> list[Row]:
-        return [self.eager, self.step, self.graph, self.keras_default, self.keras_same]
+        return [self.step, self.graph, self.keras_default, self.keras_same]
 
     @property
     def same_batch_accuracy(self) -> uncertainty.PairedDifference:
@@ -225,22 +223,27 @@ class Comparison:
 
     def comment(self) -> str:
         """What the measurements say, computed from them."""
-        graph, step, same = self.graph, self.step, self.keras_same
-        default, eager = self.keras_default, self.eager
+        graph, step = self.graph, self.step
+        same, default = self.keras_same, self.keras_default
         cpu = {r.implementation: r.cpu_per_epoch for r in self.rows}
+        fastest = min(cpu, key=cpu.get)
+        whole = "the whole-epoch graph"
+        loop = "the Python loop calling a compiled step"
+        at_same = f"at batch {same.batch_size}"
+        n = self.n_test
         parts = [
-            f"Lowest median CPU time per epoch: {min(cpu, key=cpu.get)}. ",
-            f"In CPU time per epoch at the same batch size ({same.batch_size}): ",
-            cpu_verdict(graph, same, "the whole-epoch graph", "Keras fit"),
+            f"Lowest median CPU time per epoch: {fastest}. ",
+            "In CPU time per epoch at the same batch size ",
+            f"({same.batch_size}): ",
+            cpu_verdict(graph, same, whole, "Keras fit"),
             "; ",
-            cpu_verdict(step, same, "the Python loop calling a compiled step", "Keras fit"),
-            "; ",
-            cpu_verdict(eager, step, "eager execution", "that loop"),
-            f". Keras fit at its default batch of {default.batch_size} takes ",
-            f"{self.default_steps} instead of {self.same_steps} steps per epoch: ",
-            cpu_verdict(default, same, "it", f"at batch {same.batch_size}"),
-            f". Accuracy: {accuracy_sentence(same, graph, self.n_test)}; ",
-            f"{accuracy_sentence(default, graph, self.n_test)}.",
+            cpu_verdict(step, same, loop, "Keras fit"),
+            ". Keras fit at its default batch of ",
+            f"{default.batch_size} takes {self.default_steps} instead ",
+            f"of {self.same_steps} steps per epoch: ",
+            cpu_verdict(default, same, "it", at_same),
+            f". Accuracy: {accuracy_sentence(same, graph, n)}; ",
+            f"{accuracy_sentence(default, graph, n)}.",
         ]
         return "".join(parts)
 

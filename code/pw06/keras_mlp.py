@@ -197,10 +197,14 @@ def ordered_batches(x, targets, orders, batch_size):
     x, targets = tf.constant(x), tf.constant(targets)
 
     def epoch(order):
-        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        indices = tf.data.Dataset.from_tensor_slices(order)
+        return indices.batch(batch_size)
 
-    batches = tf.data.Dataset.from_tensor_slices(orders).flat_map(epoch)
-    batches = batches.map(lambda i: (tf.gather(x, i), tf.gather(targets, i)))
+    def gather(batch):
+        return tf.gather(x, batch), tf.gather(targets, batch)
+
+    epochs = tf.data.Dataset.from_tensor_slices(orders)
+    batches = epochs.flat_map(epoch).map(gather)
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
@@ -241,10 +245,12 @@ def fit_keras(
     if batch_size is not None:
         ll.check_count(batch_size, "batch_size")
     if order not in ORDERS:
-        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+        message = f"order must be one of {ORDERS}, got {order!r}"
+        raise ValueError(message)
     keras.utils.set_random_seed(seed)
     batch = batch_size or default_batch_size()
-    record = training.Run(mode="keras", seed=seed, batch_size=batch, train_examples=n)
+    record = training.Run(mode="keras", seed=seed, batch_size=batch)
+    record.train_examples = n
     record.initial_loss = evaluate(model, x_train, y_train)[0]
     data = (x_train, y_train, x_test, y_test)
     clock = EpochClock(record, data, every_epoch, stopwatch)

@@ -145,6 +145,7 @@ class LabRuns:
     test_error_binomial_se: float  # of one run's test error, at the mean error, points
     seed_spread_vs_binomial: str  # 'smaller than' or 'larger than'
     lecun_test_error: float  # published, for comparison (see LECUN_1998_MSE_300)
+    seed_list: str  # the seeds of the runs, e.g. '0, 1, 2, 3, 4'
 
     def glue(self) -> dict[str, object]:
         return _prefixed("lowlevel", asdict(self))
@@ -179,6 +180,7 @@ def lab_runs(runs, config: dict, n_test: int) -> LabRuns:
         test_error_binomial_se=se,
         seed_spread_vs_binomial="smaller than" if _std(errors) < se else "larger than",
         lecun_test_error=LECUN_1998_MSE_300,
+        seed_list=", ".join(str(run.seed) for run in runs),
     )
 
 

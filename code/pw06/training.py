@@ -92,9 +92,9 @@ def best_epoch(errors) -> int:
 
 @dataclass(frozen=True)
 class Plateau:
-    """The convergence criterion: the validation error has reached a plateau when it has not
-    improved on its best value for ``patience`` epochs; training stops then, or after
-    ``max_epochs`` (the cap) if no plateau comes first."""
+    """The convergence criterion: the validation error has reached a
+    plateau when it has not improved on its best value for ``patience``
+    epochs. Training stops then, or after ``max_epochs`` (the cap)."""
 
     patience: int
     max_epochs: int
@@ -104,21 +104,25 @@ class Plateau:
         ll.check_count(self.max_epochs, "max_epochs")
 
     def reached(self, errors) -> bool:
-        """True once the last ``patience`` of ``errors`` (one per epoch) improve on none."""
+        """True once the last ``patience`` of ``errors`` (one per
+        epoch) improve on none of the earlier ones."""
         errors = list(errors)
-        return bool(errors) and len(errors) - best_epoch(errors) >= self.patience
+        if not errors:
+            return False
+        return len(errors) - best_epoch(errors) >= self.patience
 
     def stop(self, errors) -> bool:
         """Stop training after these epochs: a plateau, or the cap."""
         return len(errors) >= self.max_epochs or self.reached(errors)
 
 
-def shuffled_orders(n_examples: int, epochs: int, seed: int) -> np.ndarray:
-    """The order of the examples in each epoch, one row per epoch: the permutations the
-    lesson's ``fit`` draws for ``seed``, so that other loops (the epoch graph, Keras) can
-    visit the examples in the same order."""
+def shuffled_orders(n_examples, epochs, seed) -> np.ndarray:
+    """The order of the examples in each epoch, one row per epoch:
+    the permutations the lesson's ``fit`` draws for ``seed``, so that
+    other loops (the epoch graph, Keras) follow the same order."""
     rng = np.random.default_rng([seed, 1])  # as in ll.fit
-    return np.stack([rng.permutation(n_examples) for _ in range(epochs)]).astype(np.int32)
+    orders = [rng.permutation(n_examples) for _ in range(epochs)]
+    return np.stack(orders).astype(np.int32)
 
 
 def epoch_graph(params, output="sigmoid"):
@@ -419,23 +423,28 @@ def fit_to_plateau(
     validation_fraction: float = 0.2,
     split_seed: int = 0,
 ) -> list[Run]:
-    """Train one run per seed until its validation error reaches a plateau (``rule``).
+    """One run per seed, trained until its validation error reaches a
+    plateau (``rule``).
 
-    The validation digits are held out from the training digits of ``data`` by a stratified
-    split seeded with ``split_seed`` (the same split for every seed): the test digits play no
-    part in deciding when to stop. Validation and test errors are recorded after every epoch;
-    the graph mode trains.
+    The validation digits are held out from the training digits of
+    ``data``: a stratified split seeded by ``split_seed``, the same for
+    every seed. The test digits play no part in deciding when to stop.
+    Validation and test errors are recorded after every epoch.
     """
     seeds = check_seeds(seeds)
     if not isinstance(rule, Plateau):
-        raise ValueError(f"rule must be a training.Plateau, got {rule!r}")
-    trainer = Trainer(data.n_features, n_hidden, data.n_classes)
+        message = f"rule must be a training.Plateau, got {rule!r}"
+        raise ValueError(message)
+    sizes = (data.n_features, n_hidden, data.n_classes)
+    trainer = Trainer(*sizes)  # the graph mode
     check_data(data, trainer.params)
-    train, val = stratified_split(np.asarray(data.y_train), validation_fraction, split_seed)
+    labels = np.asarray(data.y_train)
+    fraction = validation_fraction
+    train, val = stratified_split(labels, fraction, split_seed)
     return [
         trainer.run(
             data.x_train[train],
-            data.y_train[train],
+            labels[train],
             epochs=rule.max_epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,
@@ -443,9 +452,9 @@ def fit_to_plateau(
             x_test=data.x_test,
             labels_test=data.y_test,
             x_val=data.x_train[val],
-            labels_val=data.y_train[val],
+            labels_val=labels[val],
             stop=rule,
-            every_epoch=False,  # the training error after the last epoch only
+            every_epoch=False,  # training error: last epoch
         )
         for seed in seeds
     ]

@@ -78,6 +78,8 @@ class PairedDifference:
         """The verdict with its reason, e.g. 'within noise (the 95 % interval includes 0)'."""
         if self.verdict == SIGNIFICANT:
             return f"{SIGNIFICANT} (beyond the interval and the binomial standard error)"
+        if self.mean == 0.0 and self.std == 0.0:
+            return f"{WITHIN_NOISE} (the same error for every seed)"
         if self.consistent:
             return (
                 f"{WITHIN_NOISE} (the seeds agree on these test digits, but the difference is "
@@ -93,31 +95,35 @@ class PairedDifference:
         )
 
 
-def paired_difference(errors_a, errors_b, n_test: int) -> PairedDifference:
-    """Compare two variants trained with the same seeds (``errors_a[i]`` and ``errors_b[i]``:
-    test errors in percent of seed i), scored on the same ``n_test`` examples.
+def paired_difference(errors_a, errors_b, n_test) -> PairedDifference:
+    """Compare variants A and B trained with the same seeds: test
+    errors in percent, seed by seed, scored on the same ``n_test``
+    examples.
 
-    Significant when the 95 % paired-t interval of B − A excludes 0 and the mean difference
-    exceeds the binomial standard error of one run's error (at the pooled mean error): a
-    smaller difference could change sign on another test set of the same size.
+    Significant when the 95 % paired-t interval of B − A excludes 0
+    and the mean difference exceeds the binomial standard error of one
+    run's error (at the pooled mean): a smaller difference could
+    change sign on another test set of the same size.
     """
-    a, b = [float(e) for e in errors_a], [float(e) for e in errors_b]
+    a = [float(e) for e in errors_a]
+    b = [float(e) for e in errors_b]
     if len(a) != len(b):
-        raise ValueError(
-            f"errors_a and errors_b must hold one error per seed each, got {len(a)} and {len(b)}"
-        )
+        expected = "errors_a and errors_b must hold one error per seed"
+        raise ValueError(f"{expected} each, got {len(a)} and {len(b)}")
     if len(a) < 2:
-        raise ValueError(f"a paired comparison needs at least 2 seeds, got {len(a)}")
-    differences = [y - x for x, y in zip(a, b, strict=True)]
-    mean, std = statistics.fmean(differences), statistics.stdev(differences)
-    half_width = t_quantile(len(differences) - 1) * std / math.sqrt(len(differences))
+        message = "a paired comparison needs at least 2 seeds"
+        raise ValueError(f"{message}, got {len(a)}")
+    diffs = [y - x for x, y in zip(a, b, strict=True)]
+    n = len(diffs)
+    mean, std = statistics.fmean(diffs), statistics.stdev(diffs)
+    half_width = t_quantile(n - 1) * std / math.sqrt(n)
     noise = binomial_se(statistics.fmean(a + b), n_test)
     beyond = abs(mean) > half_width and abs(mean) > noise
     return PairedDifference(
         mean=mean,
         std=std,
         half_width=half_width,
-        pairs=len(differences),
+        pairs=n,
         noise=noise,
         verdict=SIGNIFICANT if beyond else WITHIN_NOISE,
     )

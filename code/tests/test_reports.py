@@ -68,6 +68,7 @@ def test_lab_runs_reports_configuration_progress_and_noise():
     glued = report.glue()
     assert (glued["lowlevel_lab_band_low"], glued["lowlevel_lab_band_high"]) == reports.LAB_BAND
     assert glued["lowlevel_lecun_test_error"] == 4.7
+    assert glued["lowlevel_seed_list"] == "0, 1"
 
 
 @pytest.mark.parametrize(("value", "where"), [(7.9, "below"), (8.0, "inside"), (12.5, "above")])

@@ -44,6 +44,7 @@ def test_identical_runs_are_within_noise():
     same = uncertainty.paired_difference(errors, errors, 1000)
     assert (same.mean, same.std, same.half_width, same.pairs) == (0.0, 0.0, 0.0, 5)
     assert same.verdict == uncertainty.WITHIN_NOISE
+    assert same.judgement() == "within noise (the same error for every seed)"
 
 
 def test_a_clear_shift_is_significant():
