@@ -82,6 +82,7 @@ def test_plateau_runs(v, default_data):
         assert 5.0 <= mean <= 9.5 and 0.0 < std < 2.0  # below the lab's band
         assert 1.0 <= v["lowlevel_plateau_lab_gain"] <= 6.0
         assert 3.0 <= v["lowlevel_plateau_validation_error_mean"] <= 11.0
+        assert 0.6 <= v["lowlevel_plateau_validation_binomial_se"] <= 1.2  # 800 digits
 
 
 def test_the_test_sets_binomial_error_is_about_one_point(v, default_data):

@@ -197,6 +197,7 @@ class PlateauRuns:
     epochs_max: int
     stopped_runs: int  # runs stopped by the plateau rule (the others by the cap)
     validation_error_mean: float  # at the best epoch
+    validation_binomial_se: float  # of one validation error, at that mean, points
     test_error_mean: float  # at the best epoch, mean over seeds
     test_error_std: float
     test_error_min: float
@@ -216,6 +217,7 @@ def plateau_runs(runs, rule: training.Plateau, lab, n_test: int) -> PlateauRuns:
     best = [run.best_epoch for run in runs]
     errors = [run.test_error_at_best for run in runs]
     mean = statistics.fmean(errors)
+    validation = statistics.fmean(run.validation_error[run.best_epoch - 1] for run in runs)
     return PlateauRuns(
         patience=rule.patience,
         max_epochs=rule.max_epochs,
@@ -225,9 +227,8 @@ def plateau_runs(runs, rule: training.Plateau, lab, n_test: int) -> PlateauRuns:
         epochs_min=min(best),
         epochs_max=max(best),
         stopped_runs=sum(rule.reached(run.validation_error) for run in runs),
-        validation_error_mean=statistics.fmean(
-            run.validation_error[run.best_epoch - 1] for run in runs
-        ),
+        validation_error_mean=validation,
+        validation_binomial_se=uncertainty.binomial_se(validation, runs[0].validation_examples),
         test_error_mean=mean,
         test_error_std=_std(errors),
         test_error_min=min(errors),

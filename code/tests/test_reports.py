@@ -89,6 +89,7 @@ def test_plateau_runs_summarises_the_best_epochs():
     assert summary.stopped_runs == 1  # the second run reached the cap
     assert summary.test_error_mean == pytest.approx((9 + 7) / 2)
     assert summary.validation_error_mean == pytest.approx(9.0)
+    assert summary.validation_binomial_se == pytest.approx(100 * (0.09 * 0.91 / 20) ** 0.5)
     assert summary.lab_gain == pytest.approx(10.5 - 8.0)
     assert summary.lecun_gap == pytest.approx(8.0 - 4.7)
     assert summary.test_error_binomial_se == pytest.approx(100 * (0.08 * 0.92 / 1000) ** 0.5)
