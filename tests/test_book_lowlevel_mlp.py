@@ -57,7 +57,7 @@ def test_the_lab_runs_are_still_falling_at_their_last_epoch(v, default_data):
         assert v["lowlevel_loss_decreasing_runs"] == v["lowlevel_seeds"]
         assert v["lowlevel_falling_runs"] == v["lowlevel_seeds"]
         assert 0.3 <= v["lowlevel_last_epoch_train_drop"] <= 5.0
-        assert -1.0 <= v["lowlevel_last_epoch_test_drop"] <= 5.0
+        assert 0.0 < v["lowlevel_last_epoch_test_drop"] <= 5.0  # the page says "still fell"
     assert 0.0 < v["lowlevel_final_gap"] < 10.0  # the test error a little above the training
     assert (v["lowlevel_lab_band_low"], v["lowlevel_lab_band_high"]) == reports.LAB_BAND
     assert v["lowlevel_band_position"] == reports.band_position(v["lowlevel_test_error_mean"])
