@@ -27,7 +27,7 @@ import statistics
 import time
 
 from pw06 import data, environment
-from pw06 import lowlevel_mlp as ll
+from pw06 import training as ll
 from pw06.tf_quiet import load
 
 tf = load()

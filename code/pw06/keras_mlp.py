@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from pw06 import lowlevel_mlp as ll
+from pw06 import training as ll
 from pw06.tf_quiet import load
 
 tf = load()

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 from pw06 import keras_mlp as km
-from pw06 import lowlevel_mlp as ll
-from pw06.lowlevel_mlp import tf
+from pw06 import training as ll
+from pw06.training import tf
 from tinynet import D, H, K, digits_like, tiny_data
 
 
