@@ -118,8 +118,14 @@ def function_source(code_dir: Path, target: str) -> str:
             raise WorkbookError(f"include {target}: no function or class {name!r} in {path}")
         body = node.body
     start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-    lines = text.splitlines()[start - 1 : node.end_lineno]
-    return textwrap.dedent("\n".join(lines))
+    lines = text.splitlines()
+    end = node.end_lineno  # the last statement; comments after it (### END SOLUTION) follow
+    indent = len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())
+    while end < len(lines) and lines[end].lstrip().startswith("#"):
+        if len(lines[end]) - len(lines[end].lstrip()) <= indent:
+            break
+        end += 1
+    return textwrap.dedent("\n".join(lines[start - 1 : end]))
 
 
 def expand_includes(source: str, code_dir: Path) -> tuple[str, list[str]]:
@@ -196,7 +202,7 @@ def setup_cell_source(spec: str, tensorflow: bool) -> str:
         "import sys",
         "",
         'if importlib.util.find_spec("pw06") is None:',
-        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", {spec!r}])',
+        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{spec}"])',
         "",
         "from pw06 import check",
     ]
@@ -204,7 +210,7 @@ def setup_cell_source(spec: str, tensorflow: bool) -> str:
         lines += [
             "from pw06.tf_quiet import load",
             "",
-            "load()  # TensorFlow, imported once without its start-up log lines",
+            "_ = load()  # TensorFlow, imported once without its start-up log lines",
         ]
     return "\n".join(lines)
 

@@ -119,6 +119,8 @@ def _hint_for(error: BaseException) -> str:
         return "pixels left at 0–255: divide them by 255 (as float32) before training"
     if "one-hot" in text:
         return "labels not one-hot: turn each label k into a row with a single 1 in column k"
+    if isinstance(error, NameError):
+        return "a name is not defined: import it (e.g. `import math`) or run the cells above first"
     if isinstance(error, TypeError) and "argument" in text:
         return "keep the signature given in the workbook (names and order of the arguments)"
     return "run your function on a small input and read the error"
