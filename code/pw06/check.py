@@ -95,7 +95,7 @@ def _short(error: BaseException, limit: int = 160) -> str:
 def _hint_for(error: BaseException) -> str:
     """The likely mistake behind an exception raised by student code."""
     text = str(error)
-    if "double" in text and "float" in text:
+    if ("double" in text or "float64" in text) and "float" in text.replace("float64", ""):
         return (
             "float64/float32 mix: NumPy makes float64 by default, TensorFlow's variables and "
             "inputs here are float32 — convert with .astype(np.float32) or dtype=tf.float32"
@@ -158,12 +158,25 @@ def _names_used(fn) -> set[str]:
 def keras_used(fn) -> list[str]:
     """The names through which ``fn`` reaches Keras (``keras``, ``tf.keras``, a Keras class)."""
     found = []
-    globals_ = getattr(fn, "__globals__", {})
-    for name in sorted(_names_used(fn)):
-        obj = globals_.get(name)
-        module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", "")
+    scope = dict(getattr(fn, "__globals__", {}))
+    code, cells = getattr(fn, "__code__", None), getattr(fn, "__closure__", None) or ()
+    for name, cell in zip(code.co_freevars if code else (), cells, strict=False):
+        try:
+            scope[name] = cell.cell_contents  # names of an enclosing function
+        except ValueError:
+            continue
+    names = _names_used(fn) | set(code.co_freevars if code else ())
+    for name in sorted(names):
+        obj = scope.get(name)
+        module = (
+            obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", "")
+        )
         root = (module or "").split(".")
-        if name == "keras" or root[0] in ("keras", "tf_keras") or root[:2] == ["tensorflow", "keras"]:
+        if (
+            name == "keras"
+            or root[0] in ("keras", "tf_keras")
+            or root[:2] == ["tensorflow", "keras"]
+        ):
             found.append(name)
     return found
 
@@ -184,16 +197,22 @@ def _array(value, what: str) -> np.ndarray:
     if value is None:
         raise Mistake(f"{what} is None", "return the result (a `return` statement is missing?)")
     try:
-        return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+        array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     except Exception:
+        array = None
+    if array is None or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise Mistake(
-            f"{what} is a {type(value).__name__}, not a tensor or an array",
+            f"{what} is a {type(value).__name__}, not a tensor or an array of numbers",
             "return a tf.Tensor (or a NumPy array)",
-        ) from None
+        )
+    return array
 
 
 def _close(a, b, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    try:
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
@@ -286,7 +305,10 @@ def node_values(values) -> str:
             continue
         inputs = {child.label: got[child.label] for child in node.inputs}
         args = ", ".join(f"{k} = {_fmt(v)}" for k, v in inputs.items())
-        what = f"{name} = {node.expression} should be {_fmt(expected)} ({args}); you have {_fmt(got[name])}"
+        what = (
+            f"{name} = {node.expression} should be {_fmt(expected)} ({args}); "
+            f"you have {_fmt(got[name])}"
+        )
         raise Mistake(what, _value_hint(node, got))
     return f"all {len(graph.nodes())} node values are right (ŷ = {graph.output.data:.3f})"
 
@@ -297,23 +319,36 @@ def _value_hint(node, got) -> str:
     ins = [got[child.label] for child in node.inputs]
     known = {
         "z": [
-            (ins[0] - ins[1], "the sign of b: eq. 1 reads exp(−wᵀx + b), i.e. z = wᵀx − b, but "
-             "this workbook follows eq. 2, z = w1·x1 + w2·x2 + b"),
+            (
+                ins[0] - ins[1],
+                "the sign of b: eq. 1 reads exp(−wᵀx + b), i.e. z = wᵀx − b, but "
+                "this workbook follows eq. 2, z = w1·x1 + w2·x2 + b",
+            ),
         ],
         "u": [(ins[0], "u = −z: the minus sign of exp(−z)")],
         "e": [
-            (math.exp(-ins[0]) if abs(ins[0]) < 700 else math.nan, "e = exp(u): u already holds the minus sign"),
+            (
+                math.exp(-ins[0]) if abs(ins[0]) < 700 else math.nan,
+                "e = exp(u): u already holds the minus sign",
+            ),
         ],
-        "d": [(ins[0], "d = e + 1: the '1 +' of the denominator"), (ins[0] - 1, "d = e + 1, not e − 1")],
+        "d": [
+            (ins[0], "d = e + 1: the '1 +' of the denominator"),
+            (ins[0] - 1, "d = e + 1, not e − 1"),
+        ],
         "ŷ": [(ins[0], "ŷ = 1/d: the reciprocal closes the sigmoid")],
     }
     if node.op == "×" and len(ins) == 2:
-        known[node.label] = [(ins[0] + ins[1], f"{node.label} is a product: {node.expression}")]
+        known.setdefault(node.label, []).append(
+            (ins[0] + ins[1], f"{node.label} is a product: {node.expression}")
+        )
     if node.op == "+" and len(ins) == 2:
-        known[node.label] = [
-            (ins[0] - ins[1], f"{node.label} is a sum: {node.expression}"),
-            (ins[0] * ins[1], f"{node.label} is a sum, not a product: {node.expression}"),
-        ]
+        known.setdefault(node.label, []).extend(
+            [
+                (ins[0] - ins[1], f"{node.label} is a sum: {node.expression}"),
+                (ins[0] * ins[1], f"{node.label} is a sum, not a product: {node.expression}"),
+            ]
+        )
     for expected, hint in known.get(node.label, []):
         if math.isfinite(expected) and _same(v, expected):
             return hint
@@ -332,7 +367,9 @@ def node_gradients(grads, values=None) -> str:
     got = _hand_values(grads, graph, "gradient")
     parents: dict[int, list] = {id(node): [] for node in graph.nodes()}
     for node in graph.nodes():
-        for child, local, formula in zip(node.inputs, node.local_grads, node.local_formulas, strict=True):
+        for child, local, formula in zip(
+            node.inputs, node.local_grads, node.local_formulas, strict=True
+        ):
             parents[id(child)].append((node, local, formula))
     for node in reversed(graph.nodes()):
         name, expected = node.label, node.grad
@@ -412,7 +449,9 @@ def _pixel_problems(x: np.ndarray, expected_shape) -> None:
             "variables are float32 — use (images / np.float32(255)) or .astype(np.float32)",
         )
     if x.dtype != np.float32:
-        raise Mistake(f"the inputs are {x.dtype}", "convert them to float32 (after scaling to [0, 1])")
+        raise Mistake(
+            f"the inputs are {x.dtype}", "convert them to float32 (after scaling to [0, 1])"
+        )
 
 
 def _label_problems(t: np.ndarray, n: int, k: int) -> None:
@@ -426,7 +465,9 @@ def _label_problems(t: np.ndarray, n: int, k: int) -> None:
     if t.shape == (k, n) and n != k:
         raise Mistake(f"the targets have shape {t.shape}", "transposed: one row per example")
     if t.ndim != 2 or t.shape[0] != n:
-        raise Mistake(f"the targets have shape {t.shape}, expected ({n}, {k})", "one row per example")
+        raise Mistake(
+            f"the targets have shape {t.shape}, expected ({n}, {k})", "one row per example"
+        )
     if t.shape[1] != k:
         raise Mistake(
             f"the targets have {t.shape[1]} columns, expected {k}",
@@ -451,9 +492,13 @@ def preprocess(fn) -> str:
     x = _array(_call(fn, images.copy()), "the result")
     _pixel_problems(x, expected.shape)
     if x.shape != expected.shape:
-        raise Mistake(f"the result has shape {x.shape}, expected {expected.shape}", "one row per image")
+        raise Mistake(
+            f"the result has shape {x.shape}, expected {expected.shape}", "one row per image"
+        )
     if not _close(x, expected):
-        raise Mistake("the values differ from pixel / 255", "scale each pixel by 1/255, nothing else")
+        raise Mistake(
+            "the values differ from pixel / 255", "scale each pixel by 1/255, nothing else"
+        )
     return "images flattened to 784 features, float32, scaled to [0, 1]"
 
 
@@ -464,7 +509,9 @@ def one_hot(fn) -> str:
     t = _array(_call(fn, labels.copy(), 10), "the result")
     _label_problems(t, len(labels), 10)
     if not _close(t, np.eye(10, dtype=np.float32)[labels]):
-        raise Mistake("the 1s are not in the labels' columns", "row i has its 1 in column labels[i]")
+        raise Mistake(
+            "the 1s are not in the labels' columns", "row i has its 1 in column labels[i]"
+        )
     return "labels 0–9 become float32 one-hot rows of 10"
 
 
@@ -474,7 +521,7 @@ def training_data(x, t) -> str:
     x, t = _array(x, "x"), _array(t, "t")
     _pixel_problems(x, "(examples, 784)")
     _label_problems(t, len(x), t.shape[1] if t.ndim == 2 else 10)
-    return f"{len(x)} examples: inputs float32 in [0, 1], targets one-hot float32 ({t.shape[1]} classes)"
+    return f"{len(x)} examples: inputs float32 in [0, 1], one-hot float32 targets of {t.shape[1]}"
 
 
 # --- Exercise 3: the network -------------------------------------------------------------------
@@ -507,9 +554,12 @@ def _logit_variants(params, x) -> dict[str, tuple[object, str]]:
     tf = _tf()
     W1, b1, W2, b2 = params
     a = tf.matmul(x, W1) + b1
-    relu, misplaced = tf.nn.relu, (
-        "misplaced ReLU: apply it to the hidden pre-activation after adding b1, "
-        "h = tf.nn.relu(x @ W1 + b1), and nowhere else"
+    relu, misplaced = (
+        tf.nn.relu,
+        (
+            "misplaced ReLU: apply it to the hidden pre-activation after adding b1, "
+            "h = tf.nn.relu(x @ W1 + b1), and nowhere else"
+        ),
     )
     return {
         "the hidden layer has no ReLU": (
@@ -519,12 +569,18 @@ def _logit_variants(params, x) -> dict[str, tuple[object, str]]:
         ),
         "the ReLU is on the output layer": (relu(tf.matmul(a, W2) + b2), misplaced),
         "the ReLU is on both layers": (relu(tf.matmul(relu(a), W2) + b2), misplaced),
-        "the ReLU comes before adding b1": (tf.matmul(relu(tf.matmul(x, W1)) + b1, W2) + b2, misplaced),
+        "the ReLU comes before adding b1": (
+            tf.matmul(relu(tf.matmul(x, W1)) + b1, W2) + b2,
+            misplaced,
+        ),
         "the hidden layer uses a sigmoid": (
             tf.matmul(tf.sigmoid(a), W2) + b2,
             "the hidden units are ReLU (tf.nn.relu); the sigmoid is for the outputs",
         ),
-        "b1 is not added": (tf.matmul(relu(tf.matmul(x, W1)), W2) + b2, "add the bias: x @ W1 + b1"),
+        "b1 is not added": (
+            tf.matmul(relu(tf.matmul(x, W1)), W2) + b2,
+            "add the bias: x @ W1 + b1",
+        ),
         "b2 is not added": (tf.matmul(relu(a), W2), "add the bias: h @ W2 + b2"),
     }
 
@@ -588,7 +644,10 @@ def forward(fn) -> str:
             "sigmoid/softmax mixed up: the lab's outputs are independent sigmoids (trained with "
             "the MSE); the softmax is the optional variant",
         ),
-        "the output has no sigmoid": (z, "the outputs are sigmoid(Z): tf.sigmoid(logits(params, x))"),
+        "the output has no sigmoid": (
+            z,
+            "the outputs are sigmoid(Z): tf.sigmoid(logits(params, x))",
+        ),
         "the output is a ReLU": (
             tf.nn.relu(z),
             "ReLU for the hidden layer, sigmoid for the outputs",
@@ -596,7 +655,8 @@ def forward(fn) -> str:
         "the sigmoid is applied twice": (tf.sigmoid(tf.sigmoid(z)), "apply the sigmoid once"),
     }
     variants |= {
-        what: (tf.sigmoid(wrong), hint) for what, (wrong, hint) in _logit_variants(params, x).items()
+        what: (tf.sigmoid(wrong), hint)
+        for what, (wrong, hint) in _logit_variants(params, x).items()
     }
     found = _match(y, variants)
     if found:
@@ -635,7 +695,9 @@ def mse_loss(fn) -> str:
             "over examples and outputs — tf.reduce_mean(tf.square(y - t))",
         )
     if loss.size != 1:
-        raise Mistake(f"the loss has shape {loss.shape}", "the loss is one number (a scalar tensor)")
+        raise Mistake(
+            f"the loss has shape {loss.shape}", "the loss is one number (a scalar tensor)"
+        )
     variants = {
         "the loss is summed, not averaged": (sq.sum(), "average: tf.reduce_mean, not reduce_sum"),
         "the loss sums over the outputs and averages over the examples": (
@@ -653,19 +715,115 @@ def mse_loss(fn) -> str:
             "square the differences: tf.square(y - t)",
         ),
         "the loss is an absolute error": (np.abs(y.numpy() - t.numpy()).mean(), "square, not abs"),
-        "the loss is a root mean square": (np.sqrt(expected), "no square root: the mean of squares"),
+        "the loss is a root mean square": (
+            np.sqrt(expected),
+            "no square root: the mean of squares",
+        ),
     }
     if not _close(loss.reshape(()), expected):
         found = _match(loss.reshape(()), variants)
         if found:
             raise Mistake(*found)
         raise Mistake(f"the loss is {float(loss):.5g}, expected {expected:.5g}", "mean of (y − t)²")
-    if tape.gradient(result, y) is None:
+    if not tf.is_tensor(result) or tape.gradient(result, y) is None:
         raise Mistake(
             "the loss cannot be differentiated by GradientTape",
-            "use TensorFlow operations (tf.square, tf.reduce_mean), not NumPy, so the tape sees them",
+            "use TensorFlow operations (tf.square, tf.reduce_mean), not NumPy: the tape sees "
+            "only those",
         )
     return "mean of (y − t)² over examples and outputs, a differentiable scalar"
+
+
+@_check("forward_softmax")
+def forward_softmax(fn) -> str:
+    """Ex. 4 (optional): ``forward_softmax(params, x)`` — softmax(ReLU(x W1 + b1) W2 + b2)."""
+    tf, ll = _tf(), _ll()
+    params, x, _, _ = _problem()
+    y = _network_call(fn, params, x, "forward_softmax")
+    expected = ll.forward_softmax(params, x).numpy()
+    if _close(y, expected):
+        return "softmax(ReLU(x W1 + b1) W2 + b2): each row a probability distribution"
+    z = ll.logits(params, x)
+    variants = {
+        "the output is a sigmoid": (
+            tf.sigmoid(z),
+            "sigmoid/softmax mixed up: the optional variant's outputs are a softmax over the "
+            "K outputs, tf.nn.softmax(logits(params, x))",
+        ),
+        "the softmax runs over the examples": (
+            tf.nn.softmax(z, axis=0),
+            "softmax over the wrong axis: each example's row sums to 1 (axis=-1, the default)",
+        ),
+        "the output has no softmax": (z, "apply tf.nn.softmax to the logits"),
+    }
+    variants |= {
+        what: (tf.nn.softmax(wrong), hint)
+        for what, (wrong, hint) in _logit_variants(params, x).items()
+    }
+    found = _match(y, variants)
+    if found:
+        raise Mistake(*found)
+    raise Mistake(
+        f"the outputs differ from the reference by up to {np.abs(y - expected).max():.3g}",
+        "tf.nn.softmax(logits(params, x))",
+    )
+
+
+@_check("cross_entropy_loss")
+def cross_entropy_loss(fn) -> str:
+    """Ex. 4 (optional): ``cross_entropy_loss(z, t)`` — mean softmax cross-entropy of logits."""
+    tf, ll = _tf(), _ll()
+    _forbid_keras(fn)
+    rng = np.random.default_rng(8)
+    z = tf.constant(rng.normal(0, 2, (4, 3)).astype(np.float32))
+    t = tf.constant(np.eye(3, dtype=np.float32)[[0, 2, 1, 2]])
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        result = _call(fn, z, t, what="cross_entropy_loss")
+    loss = _array(result, "the loss")
+    expected = float(ll.cross_entropy_loss(z, t))
+    per_example = tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=z).numpy()
+    if loss.shape == (4,) and _close(loss, per_example):
+        raise Mistake(
+            "the loss has one value per example",
+            "average over the examples: tf.reduce_mean(...)",
+        )
+    if loss.size != 1:
+        raise Mistake(f"the loss has shape {loss.shape}", "the loss is one number (a scalar)")
+    sig = tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=z).numpy()
+    mixed = (
+        "sigmoid/softmax mixed up: the variant's loss is the cross-entropy of a softmax, "
+        "tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=z)"
+    )
+    variants = {
+        "it is a sigmoid cross-entropy": (sig.sum(axis=1).mean(), mixed),
+        "it is a sigmoid cross-entropy averaged over the outputs": (sig.mean(), mixed),
+        "the softmax is applied twice": (
+            tf.reduce_mean(
+                tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=tf.nn.softmax(z))
+            ).numpy(),
+            "the loss takes the logits z: do not apply the softmax first (it is inside)",
+        ),
+        "the loss is summed over the examples": (per_example.sum(), "average: tf.reduce_mean"),
+        "it is the MSE of the softmax": (
+            np.mean(np.square(tf.nn.softmax(z).numpy() - t.numpy())),
+            "the variant's loss is the cross-entropy, not the MSE",
+        ),
+    }
+    if not _close(loss.reshape(()), expected):
+        found = _match(loss.reshape(()), variants)
+        if found:
+            raise Mistake(*found)
+        raise Mistake(
+            f"the loss is {float(loss.reshape(())):.5g}, expected {expected:.5g}",
+            "mean over the examples of −Σ t log softmax(z), computed from the logits",
+        )
+    if not tf.is_tensor(result) or tape.gradient(result, z) is None:
+        raise Mistake(
+            "the loss cannot be differentiated by GradientTape",
+            "use TensorFlow operations, not NumPy",
+        )
+    return "mean softmax cross-entropy of the logits, a differentiable scalar"
 
 
 @_check("init_params")
@@ -687,7 +845,7 @@ def init_params(fn) -> str:
             raise Mistake(f"{name} is a Keras variable", "low-level: create it with tf.Variable")
         if not isinstance(p, tf.Variable):
             raise Mistake(
-                f"{name} is a {type(p).__name__}, not a tf.Variable",
+                f"{name} is not a tf.Variable (it is a {type(p).__name__})",
                 "wrap each parameter in tf.Variable: the tape watches variables, and "
                 "assign_sub updates them in place",
             )
@@ -749,7 +907,8 @@ def train_step(fn) -> str:
     for name, p in zip(names, mine, strict=True):
         if not isinstance(p, tf.Variable):
             raise Mistake(
-                f"{name} in the list is now a {type(p).__name__}: the Variable is lost",
+                f"{name} in the list is no longer a tf.Variable (now a {type(p).__name__}): "
+                "the Variable is lost",
                 "`W = W - …` (or params[i] = …) makes a new tensor; update the Variable in "
                 "place: W.assign_sub(learning_rate * grad)",
             )
@@ -794,7 +953,9 @@ def train_step(fn) -> str:
             if _close(value.reshape(()), after)
             else "return the loss of the mini-batch"
         )
-        raise Mistake(f"the returned loss is {float(value):.5g}, expected {expected_loss:.5g}", hint)
+        raise Mistake(
+            f"the returned loss is {float(value):.5g}, expected {expected_loss:.5g}", hint
+        )
     return "GradientTape + assign_sub: every parameter updated in place like the reference"
 
 
@@ -836,16 +997,16 @@ def _fit_problem():
     centres = rng.uniform(0.2, 0.8, (3, 8))
     labels = np.repeat(np.arange(3), 40)
     x = np.clip(centres[labels] + rng.normal(0, 0.08, (120, 8)), 0, 1).astype(np.float32)
-    return ll.init_params(8, 16, 3, seed=0), x, labels, np.eye(3, dtype=np.float32)[labels]
+    return ll.init_params(8, 16, 3, seed=0), x, np.eye(3, dtype=np.float32)[labels]
 
 
 @_check("fit")
 def fit(fn) -> str:
     """Ex. 3: ``fit(params, x, t, *, epochs, batch_size, learning_rate, seed, step=…)`` — every
     example once per epoch, in the epoch's shuffled order, one step per mini-batch."""
-    tf, ll = _tf(), _ll()
+    ll = _ll()
     _forbid_keras(fn)
-    params, x, labels, t = _fit_problem()
+    params, x, t = _fit_problem()
     epochs, batch_size, lr = 3, 25, 2.0
     row_of = {row.tobytes(): i for i, row in enumerate(x)}
     calls: list[tuple[list[int], float]] = []
@@ -857,8 +1018,16 @@ def fit(fn) -> str:
 
     before = float(ll.mse_loss(ll.forward(params, x), t))
     _call(
-        fn, params, x, t, epochs=epochs, batch_size=batch_size, learning_rate=lr, seed=0,
-        step=step, what="fit",
+        fn,
+        params,
+        x,
+        t,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=lr,
+        seed=0,
+        step=step,
+        what="fit",
     )
     per_epoch = math.ceil(len(x) / batch_size)
     if len(calls) != epochs * per_epoch:
@@ -876,7 +1045,8 @@ def fit(fn) -> str:
         if sorted(seen) != list(range(len(x))):
             raise Mistake(
                 f"epoch {epoch} does not visit every example exactly once",
-                "take the mini-batches from this epoch's `order`: x[order[start:start + batch_size]]",
+                "take the mini-batches from this epoch's `order`: "
+                "x[order[start:start + batch_size]]",
             )
         orders.append(seen)
     if orders[0] == list(range(len(x))) or orders[0] == orders[1]:
@@ -886,10 +1056,14 @@ def fit(fn) -> str:
         )
     rates = {rate for _, rate in calls}
     if rates != {lr}:
-        raise Mistake(f"the steps got learning rates {sorted(rates)}, expected {lr}", "pass `rate` to step")
+        raise Mistake(
+            f"the steps got learning rates {sorted(rates)}, expected {lr}", "pass `rate` to step"
+        )
     after = float(ll.mse_loss(ll.forward(params, x), t))
     if not after < before:
-        raise Mistake(f"the loss went from {before:.4g} to {after:.4g}", "update the parameters passed in")
+        raise Mistake(
+            f"the loss went from {before:.4g} to {after:.4g}", "update the parameters passed in"
+        )
     return (
         f"{epochs} epochs × {per_epoch} shuffled mini-batches of ≤ {batch_size}, every example "
         f"once per epoch; loss {before:.3f} → {after:.3f}"
@@ -898,7 +1072,7 @@ def fit(fn) -> str:
 
 @_check("piecewise_constant")
 def piecewise_constant(fn) -> str:
-    """Ex. 3 (optional): ``piecewise_constant(epoch, boundaries, values)`` — the rate of an epoch."""
+    """Ex. 3 (optional): ``piecewise_constant(epoch, boundaries, values)``, an epoch's rate."""
     boundaries, values = (2, 5), (1.0, 0.5, 0.1)
     expected = [1.0, 1.0, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1]
     got = []
@@ -913,9 +1087,12 @@ def piecewise_constant(fn) -> str:
     if _close(got, shifted):
         raise Mistake(
             "the rate changes one epoch late",
-            "values[i] applies from epoch boundaries[i−1] on: epoch 2 already gets 0.5 (epoch < boundary)",
+            "values[i] applies from epoch boundaries[i−1] on: epoch 2 already gets 0.5 "
+            "(epoch < boundary)",
         )
-    raise Mistake(f"rates for epochs 0–7: {got}, expected {expected}", "values[i] from boundaries[i−1]")
+    raise Mistake(
+        f"rates for epochs 0–7: {got}, expected {expected}", "values[i] from boundaries[i−1]"
+    )
 
 
 # --- Exercise 4: Keras ---------------------------------------------------------------------------
@@ -938,7 +1115,10 @@ def _activation(layer) -> str:
 
 
 _OUTPUT_HINTS = {
-    ("sigmoid", "softmax"): "sigmoid/softmax mixed up: the lab's outputs are sigmoids (with the MSE)",
+    (
+        "sigmoid",
+        "softmax",
+    ): "sigmoid/softmax mixed up: the lab's outputs are sigmoids (with the MSE)",
     ("sigmoid", "relu"): "misplaced ReLU: ReLU on the hidden layer, sigmoid on the outputs",
     ("sigmoid", "linear"): "the outputs need activation='sigmoid'",
     ("softmax", "sigmoid"): (
@@ -964,9 +1144,14 @@ def _check_model(model, *, functional: bool, output: str) -> str:
         raise Mistake(f"this is a {type(model).__name__}", "use keras.Sequential([...])")
     dense = _dense_layers(model)
     if len(dense) != 2:
-        raise Mistake(f"{len(dense)} Dense layers, expected 2", "one hidden Dense layer, one output")
+        raise Mistake(
+            f"{len(dense)} Dense layers, expected 2", "one hidden Dense layer, one output"
+        )
     if model.input_shape[-1] != D:
-        raise Mistake(f"the input has {model.input_shape[-1]} features, expected {D}", "keras.Input(shape=(n_inputs,))")
+        raise Mistake(
+            f"the input has {model.input_shape[-1]} features, expected {D}",
+            "keras.Input(shape=(n_inputs,))",
+        )
     hidden, out = dense
     if hidden.units != H or out.units != K:
         raise Mistake(
@@ -992,8 +1177,11 @@ def _check_model(model, *, functional: bool, output: str) -> str:
     if _activation(out) == "softmax":
         expected = ll.forward_softmax(params, x)
     if not _close(model(x).numpy(), expected.numpy()):
-        raise Mistake("with the reference weights the outputs differ", "connect Input → hidden → output")
-    return f"{api}: Dense({H}, relu) → Dense({K}, {_activation(out)}), same outputs as the low-level MLP"
+        raise Mistake(
+            "with the reference weights the outputs differ", "connect Input → hidden → output"
+        )
+    layers = f"Dense({H}, relu) → Dense({K}, {_activation(out)})"
+    return f"{api}: {layers}, same outputs as the low-level MLP"
 
 
 def _build(fn, output):
@@ -1021,7 +1209,7 @@ def _loss_name(loss) -> str:
 
 @_check("compile_model")
 def compile_model(fn, output: str = "sigmoid") -> str:
-    """Ex. 4: ``compile_model(model, learning_rate, [output])`` — plain SGD and the loss of Ex. 3."""
+    """Ex. 4: ``compile_model(model, learning_rate, [output])``: plain SGD, Ex. 3's loss."""
     from pw06 import keras_mlp as km
 
     model = km.build_sequential(D, H, K, seed=0, output=output)
@@ -1033,17 +1221,24 @@ def compile_model(fn, output: str = "sigmoid") -> str:
         raise Mistake("the model is not compiled", "model.compile(optimizer=..., loss=...)")
     name = type(optimizer).__name__
     if name != "SGD":
-        raise Mistake(f"the optimizer is {name}", "plain SGD, as in Exercise 3, so that the comparison is fair")
+        raise Mistake(
+            f"the optimizer is {name}",
+            "plain SGD, as in Exercise 3, so that the comparison is fair",
+        )
     rate = float(np.asarray(optimizer.learning_rate))
     if not math.isclose(rate, 0.25, rel_tol=1e-6):
-        raise Mistake(f"the learning rate is {rate:g}, expected 0.25", "SGD(learning_rate=learning_rate)")
+        raise Mistake(
+            f"the learning rate is {rate:g}, expected 0.25", "SGD(learning_rate=learning_rate)"
+        )
     if float(np.asarray(getattr(optimizer, "momentum", 0.0))):
         raise Mistake("SGD has momentum", "plain SGD: momentum=0, as in Exercise 3")
     loss = _loss_name(model.loss)
     mse = loss in ("mse", "mean_squared_error", "meansquarederror")
     ce = "categorical" in loss and "sparse" not in loss
     if "sparse" in loss:
-        raise Mistake("the loss is a sparse cross-entropy", "labels not one-hot? the targets here are one-hot")
+        raise Mistake(
+            "the loss is a sparse cross-entropy", "labels not one-hot? the targets here are one-hot"
+        )
     if output == "sigmoid":
         if not mse:
             hint = "the lab's loss is the MSE: keras.losses.MeanSquaredError()"
@@ -1052,7 +1247,9 @@ def compile_model(fn, output: str = "sigmoid") -> str:
             raise Mistake(f"the loss is {loss}", hint)
         return "plain SGD with the given learning rate, MSE loss"
     if not ce:
-        raise Mistake(f"the loss is {loss}", "softmax variant: keras.losses.CategoricalCrossentropy")
+        raise Mistake(
+            f"the loss is {loss}", "softmax variant: keras.losses.CategoricalCrossentropy"
+        )
     if not getattr(model.loss, "from_logits", False):
         raise Mistake(
             "the cross-entropy expects probabilities, but the model outputs logits",
@@ -1086,5 +1283,10 @@ def keras_fit(history, x) -> str:
     if not losses or not all(math.isfinite(v) for v in losses):
         raise Mistake(f"training losses {losses}", "a smaller learning rate, or check the data")
     if len(losses) > 1 and not losses[-1] < losses[0]:
-        raise Mistake(f"the loss did not decrease: {losses}", "check the data and the learning rate")
-    return f"Keras chose batches of {default} ({steps} steps per epoch); loss {losses[0]:.4f} → {losses[-1]:.4f}"
+        raise Mistake(
+            f"the loss did not decrease: {losses}", "check the data and the learning rate"
+        )
+    return (
+        f"Keras chose batches of {default} ({steps} steps per epoch); "
+        f"loss {losses[0]:.4f} → {losses[-1]:.4f}"
+    )
