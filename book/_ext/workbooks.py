@@ -56,12 +56,13 @@ class WorkbookError(ValueError):
 # --- Solution regions ------------------------------------------------------------------------
 
 
-def clear_solutions(source: str, stub: str = CODE_STUB) -> tuple[str, bool]:
+def clear_solutions(source: str, stub: str = CODE_STUB, strict: bool = True) -> tuple[str, bool]:
     """``source`` with each solution region replaced by ``stub``; and whether there was one.
 
     The same rules as nbgrader's ``ClearSolutions``: a delimiter is a line whose stripped text
     is exactly the marker; the stub takes the indentation of the BEGIN line; a nested BEGIN or
-    a missing END is an error.
+    a missing END is an error. ``strict=False`` lets a region run to the end of ``source``:
+    code shown with ``:pyobject:`` stops before a function's final END marker.
     """
     out, inside, found = [], False, False
     for number, line in enumerate(source.split("\n"), start=1):
@@ -77,7 +78,7 @@ def clear_solutions(source: str, stub: str = CODE_STUB) -> tuple[str, bool]:
             inside = False
         elif not inside:
             out.append(line)
-    if inside:
+    if inside and strict:
         raise WorkbookError(f"{BEGIN_SOLUTION} without {END_SOLUTION}")
     return "\n".join(out), found
 
@@ -417,7 +418,9 @@ def _student_edition_transform():
                 text = block.astext()
                 if BEGIN_SOLUTION not in text:
                     continue
-                new_text = clear_solutions(text)[0] if student else strip_markers(text)
+                new_text = (
+                    clear_solutions(text, strict=False)[0] if student else strip_markers(text)
+                )
                 new = nodes.literal_block(new_text, new_text)
                 new.attributes.update(copy.deepcopy(block.attributes))
                 block.replace_self(new)
