@@ -6,10 +6,10 @@
 Prints the CPU, then, for the same data, network and batch size:
 
 * a large float32 matrix product — the reference rate (GFLOP/s) of this machine;
-* the low-level training step of ``pw06.lowlevel_mlp``: run eagerly, compiled with
-  ``tf.function`` and called from a Python loop, and compiled as a whole epoch — tracing time
-  and the first (warm-up) epoch apart, then seconds per epoch (wall and CPU) and the achieved
-  GFLOP/s as a fraction of the matrix product's;
+* the low-level training step of ``pw06.lowlevel_mlp``, run by ``pw06.training``: eagerly,
+  compiled with ``tf.function`` and called from a Python loop, and compiled as a whole epoch —
+  tracing time and the first (warm-up) epoch apart, then seconds per epoch (wall and CPU) and
+  the achieved GFLOP/s as a fraction of the matrix product's;
 * Keras ``fit`` (``pw06.keras_mlp``) with its default batch size and with the low-level batch
   size, and the low-level graph's time per epoch as a fraction of Keras's.
 
@@ -26,8 +26,7 @@ import argparse
 import statistics
 import time
 
-from pw06 import data, environment
-from pw06 import training as ll
+from pw06 import data, environment, training
 from pw06.tf_quiet import load
 
 tf = load()
@@ -40,6 +39,15 @@ GOAL_KERAS_RATIO = 0.7
 GRAPH = "low-level, tf.function epoch (graph)"
 STEP = "low-level, tf.function step + Python loop"
 EAGER = "low-level, eager"
+
+
+def training_flops(n_examples: int, n_inputs: int, n_hidden: int, n_outputs: int) -> int:
+    """Floating-point operations of one training epoch, counting the matrix products only.
+
+    Forward: 2·n·(D·H + H·K). Backward: ∂W2 and ∂h cost 2·n·H·K each, ∂W1 costs 2·n·D·H
+    (no gradient is needed for the inputs). Total 4·n·D·H + 6·n·H·K.
+    """
+    return 4 * n_examples * n_inputs * n_hidden + 6 * n_examples * n_hidden * n_outputs
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> list[float]:
@@ -77,27 +85,21 @@ class Row:
 
 
 def lowlevel_row(mode, label, digits, args) -> Row:
-    model = ll.LowLevelMLP(digits.n_features, args.hidden, digits.n_classes, seed=0)
-    trace = 0.0 if mode == "eager" else None  # eager: nothing to trace
-    if mode == "step":  # trace the step explicitly, to report tracing apart
-        with ll.Stopwatch() as clock:
-            model.compiled_step.get_concrete_function()
-        trace = clock.wall
+    """The lesson's network and step in ``mode``; tracing (step, graph) is timed apart."""
+    trainer = training.Trainer(digits.n_features, args.hidden, digits.n_classes, mode=mode)
 
     def run_epochs(epochs):
-        return ll.fit(
-            model,
+        return trainer.run(
             digits.x_train,
             digits.y_train,
             epochs=epochs,
             batch_size=args.batch_size,
             learning_rate=args.learning_rate,
             seed=0,
-            mode=mode,
-            eval_every_epoch=False,
+            every_epoch=False,
         )
 
-    return Row(label, args.batch_size, run_epochs, trace)
+    return Row(label, args.batch_size, run_epochs, trace=0.0 if mode == "eager" else None)
 
 
 def keras_row(batch, digits, args) -> Row:
@@ -117,7 +119,7 @@ def keras_row(batch, digits, args) -> Row:
             epochs=epochs,
             batch_size=batch,
             seed=0,
-            eval_every_epoch=False,
+            every_epoch=False,
         )
 
     return Row(label, batch or km.default_batch_size(), run_epochs)
@@ -136,7 +138,7 @@ def main(argv=None) -> None:
 
     digits = data.load(args.source)
     n, d, k, h = len(digits.y_train), digits.n_features, digits.n_classes, args.hidden
-    flops = ll.training_flops(n, d, h, k)
+    flops = training_flops(n, d, h, k)
     versions = environment.package_versions(("tensorflow", "keras"))
     print(f"Machine:   {environment.hardware_summary()}")
     print(

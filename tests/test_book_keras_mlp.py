@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from conftest import visible_text
 
 pytestmark = pytest.mark.slow
 
 PAGE = "keras_mlp"
-COLLECTED_AT = time.time()  # before the session's build: later timestamps come from it
-ROWS = ("eager", "graph", "keras_default", "keras_same")
 
 
 @pytest.fixture(scope="module")
@@ -40,31 +37,18 @@ def test_both_apis_are_the_lowlevel_model(v):
 
 def test_keras_error_band(v, default_data):
     assert v["keras_converged_runs"] == v["keras_seeds"] >= 3
+    assert v["keras_test_error_min"] <= v["keras_test_error_mean"] <= v["keras_test_error_max"]
     if not default_data:
         pytest.skip("the bands are for the lab configuration on the default data")
     # more updates per epoch than the low-level batch: at most the lab's band, not far below
     assert 5.0 <= v["keras_test_error_mean"] <= 12.0
     assert 0.0 < v["keras_test_error_std"] < 2.0
     assert 4.0 <= v["keras_test_error"] <= 13.0
-    # same algorithm and batch size as the low-level model: close to its error
-    assert abs(v["keras_cmp_keras_same_error"] - v["keras_cmp_graph_error"]) < 2.0
-    assert 8.0 <= v["keras_cmp_graph_error"] <= 12.0
 
 
-def test_eager_and_graph_train_the_same_network(v):
-    assert v["keras_cmp_eager_error"] == v["keras_cmp_graph_error"]
-
-
-def test_every_timing_is_positive_and_from_this_build(v):
-    assert v["keras_train_cpu_seconds"] > 0 and v["keras_train_wall_seconds"] > 0
-    for row in ROWS:
-        assert v[f"keras_cmp_{row}_cpu"] > 0, row
-    for key in ("lowlevel_vs_keras_cpu_ratio", "lowlevel_vs_keras_wall_ratio"):
-        assert v[key] > 0, key
-    assert v["lowlevel_vs_keras_same_batch_cpu_ratio"] > 0 and v["keras_eager_vs_graph"] > 0
-    ratio = v["keras_cmp_graph_cpu"] / v["keras_cmp_keras_default_cpu"]
-    assert v["lowlevel_vs_keras_cpu_ratio"] == pytest.approx(ratio)
-    assert COLLECTED_AT < v["keras_measured_at"] < time.time()
+def test_timings_are_positive(v):
+    assert 0 < v["keras_train_cpu_seconds"] and 0 < v["keras_train_wall_seconds"]
+    assert v["lowlevel_vs_keras_cpu_ratio"] > 0 and v["lowlevel_vs_keras_same_batch_cpu_ratio"] > 0
 
 
 def test_comment_is_computed_from_the_measurements(v):
@@ -72,7 +56,18 @@ def test_comment_is_computed_from_the_measurements(v):
     assert f"(ratio {v['lowlevel_vs_keras_cpu_ratio']:.2f})" in comment
     assert f"(ratio {v['lowlevel_vs_keras_same_batch_cpu_ratio']:.2f})" in comment
     assert f"{v['keras_test_error_mean']:.2f}%" in comment
-    assert v["keras_machine"] and v["keras_threads"]
+    faster = v["lowlevel_vs_keras_cpu_ratio"] < 1
+    assert ("faster than Keras fit with its default batch" in comment) == faster
+    assert v["keras_machine"] and "intra-op" in v["keras_threads"]
+
+
+def test_same_batch_rows_agree_in_accuracy(v, default_data):
+    """Keras at the low-level batch size runs the same algorithm: its error is close."""
+    if not default_data:
+        pytest.skip("the bands are for the default data")
+    sentence = v["keras_comparison_comment"].split("Accuracy: ")[1].split("; ")[1]
+    difference = float(sentence.split("a difference of ")[1].split(" points")[0])
+    assert difference < 2.0
 
 
 def test_softmax_variant(v, default_data):
@@ -81,8 +76,12 @@ def test_softmax_variant(v, default_data):
         if default_data:
             assert 3.0 <= v[key] <= 12.0, key
     assert f"{v['softmax_keras_test_error']:.2f}%" in v["keras_softmax_comment"]
+    assert v["softmax_learning_rate"] < 3.0
 
 
-def test_softmax_figure_is_numbered(page_html):
+def test_softmax_figure_is_numbered_and_the_text_is_the_glue(v, page_html):
     html = page_html(PAGE)
     assert 'id="fig-keras-mlp-softmax"' in html
+    text = " ".join(visible_text(html).split())
+    assert v["keras_comparison_comment"] in text and v["keras_softmax_comment"] in text
+    assert "ll.tf" not in text

@@ -25,6 +25,7 @@ import gzip
 import hashlib
 import importlib.resources
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +42,9 @@ SOURCES = {
     "mnist": "MNIST, full 70,000 digits via Keras (downloads 11 MB once)",
 }
 
+#: Each digit is a 28×28 image, flattened into D = 784 features; 10 classes.
 IMAGE_SHAPE = (28, 28)
-N_FEATURES = 28 * 28
+N_FEATURES = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 N_CLASSES = 10
 
 MNIST5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
@@ -195,10 +197,15 @@ def stratified_split(
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:
-    """``uint8`` images of any shape (n, 28, 28) or (n, 784) → ``float32`` (n, 784) in [0, 1]."""
+    """``uint8`` images, shape (n, 28, 28) or (n, 784) → ``float32`` (n, 784) in [0, 1]."""
     images = np.asarray(images)
+    if images.ndim < 2 or math.prod(images.shape[1:]) != N_FEATURES:
+        raise ValueError(
+            f"images must have shape (n, {IMAGE_SHAPE[0]}, {IMAGE_SHAPE[1]}) or (n, {N_FEATURES})"
+            f", got {images.shape}"
+        )
     ### BEGIN SOLUTION
-    x = images.reshape(len(images), -1)  # one row of 784 pixels per image
+    x = images.reshape(len(images), N_FEATURES)  # one row of 784 pixels per image
     return (x / np.float32(255.0)).astype(np.float32)
     ### END SOLUTION
 

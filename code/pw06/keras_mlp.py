@@ -1,4 +1,4 @@
-"""The MLP of Exercise 3 again, in Keras (Exercise 4), and a fair comparison of the two.
+"""The MLP of Exercise 3 again, in Keras (Exercise 4): both APIs, ``compile`` and ``fit``.
 
 Same network as :mod:`pw06.lowlevel_mlp` — D inputs, H ReLU units, K sigmoid outputs trained
 with the MSE (or, with ``output="softmax"``, linear outputs trained with the softmax
@@ -6,22 +6,23 @@ cross-entropy from the logits) — with the same initial weights for the same se
 and plain SGD with the same learning rate. Built twice: with the Sequential API and with the
 Functional API.
 
-For the comparison, every run is timed epoch by epoch with ``time.perf_counter`` (wall) and
-``time.process_time`` (CPU of the whole process, all threads); the first epoch, which includes
-tracing the training graph, is kept apart from the steady state.
+For the comparison (:mod:`pw06.comparison`), every run is timed epoch by epoch, wall and CPU
+(:mod:`pw06.timing`), into the same :class:`pw06.training.Run` records as the low-level runs;
+the first epoch, which includes tracing the training graph, is kept apart from the steady state.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import statistics
-import time
 
 import numpy as np
 
-from pw06 import training as ll
+from pw06 import lowlevel_mlp as ll
+from pw06 import training
+from pw06.data import N_CLASSES, N_FEATURES
 from pw06.tf_quiet import load
+from pw06.timing import Stopwatch
 
 tf = load()
 import keras  # noqa: E402  (after TensorFlow, so its start-up log stays hidden)
@@ -34,15 +35,21 @@ def _output_activation(output: str):
     return "sigmoid" if output == "sigmoid" else None
 
 
+def initial_weights(n_inputs: int, n_hidden: int, n_outputs: int, seed: int) -> list:
+    """The low-level chapter's initial ``[W1, b1, W2, b2]`` for ``seed``, as NumPy arrays."""
+    return [p.numpy() for p in ll.init_params(n_inputs, n_hidden, n_outputs, seed)]
+
+
 def build_sequential(
-    n_inputs: int = 784,
+    n_inputs: int = N_FEATURES,
     n_hidden: int = 300,
-    n_outputs: int = 10,
+    n_outputs: int = N_CLASSES,
     *,
     output: str = "sigmoid",
     seed: int = 0,
 ) -> keras.Sequential:
-    """The MLP as a ``keras.Sequential`` stack, initialised like ``LowLevelMLP(seed=seed)``."""
+    """The MLP as a ``keras.Sequential`` stack, initialised like ``ll.init_params(..., seed)``."""
+    weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)  # checks the sizes too
     model = keras.Sequential(
         [
             keras.Input(shape=(n_inputs,), name="pixels"),
@@ -51,26 +58,27 @@ def build_sequential(
         ],
         name="mlp_sequential",
     )
-    model.set_weights(ll.init_weights(n_inputs, n_hidden, n_outputs, seed))
+    model.set_weights(weights)
     return model
 
 
 def build_functional(
-    n_inputs: int = 784,
+    n_inputs: int = N_FEATURES,
     n_hidden: int = 300,
-    n_outputs: int = 10,
+    n_outputs: int = N_CLASSES,
     *,
     output: str = "sigmoid",
     seed: int = 0,
 ) -> keras.Model:
     """The same MLP with the Functional API: layers called on tensors, from Input to Model."""
+    weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)  # checks the sizes too
     inputs = keras.Input(shape=(n_inputs,), name="pixels")
     hidden = keras.layers.Dense(n_hidden, activation="relu", name="hidden")(inputs)
     outputs = keras.layers.Dense(n_outputs, activation=_output_activation(output), name="output")(
         hidden
     )
     model = keras.Model(inputs=inputs, outputs=outputs, name="mlp_functional")
-    model.set_weights(ll.init_weights(n_inputs, n_hidden, n_outputs, seed))
+    model.set_weights(weights)
     return model
 
 
@@ -114,46 +122,48 @@ def default_batch_size() -> int:
 
 
 class EpochClock(keras.callbacks.Callback):
-    """Times each epoch of ``fit`` (wall and process CPU) into a ``History``, then evaluates.
+    """Times each epoch of ``fit`` (wall and process CPU) into a ``Run``, then evaluates.
 
     The first epoch is timed from ``start()`` — called just before ``fit`` — so it includes
     the set-up and the tracing of Keras's training function. The evaluation after each epoch
-    (training loss and error, test error) is not timed.
+    (training loss and error, test error) is not timed. ``stopwatch``: a
+    :class:`pw06.timing.Stopwatch`, whose clocks a test may replace.
     """
 
-    def __init__(self, history: ll.History, x, y, x_test=None, y_test=None, every_epoch=True):
+    def __init__(self, record: training.Run, data, every_epoch=True, stopwatch=None):
         super().__init__()
-        self.record = history
-        self.data = (x, y, x_test, y_test)
+        self.record = record
+        self.data = data  # (x, labels, x_test, labels_test)
         self.every_epoch = every_epoch
+        self.stopwatch = stopwatch or Stopwatch()
 
     def start(self) -> None:
-        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        self.stopwatch.start()
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch > 0:
             self.start()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.record.wall.append(time.perf_counter() - self._wall)
-        self.record.cpu.append(time.process_time() - self._cpu)
+        wall, cpu = self.stopwatch.stop()
+        self.record.wall.append(wall)
+        self.record.cpu.append(cpu)
         self.record.learning_rate.append(float(self.model.optimizer.learning_rate.numpy()))
         if not (self.every_epoch or epoch == self.params["epochs"] - 1):
             return
-        x, y, x_test, y_test = self.data
-        loss, train_error = evaluate(self.model, x, y)
+        x, labels, x_test, labels_test = self.data
+        loss, train_error = evaluate(self.model, x, labels)
         self.record.loss.append(loss)
         self.record.train_error.append(train_error)
         if x_test is not None:
-            self.record.test_error.append(evaluate(self.model, x_test, y_test)[1])
+            self.record.test_error.append(evaluate(self.model, x_test, labels_test)[1])
 
 
-def evaluate(model: keras.Model, x, y) -> tuple[float, float]:
+def evaluate(model: keras.Model, x, labels) -> tuple[float, float]:
     """(loss, error rate in percent) of a compiled Keras model on inputs and integer labels."""
     outputs = model(x, training=False)
-    targets = ll.tf.one_hot(y, outputs.shape[-1])
-    loss = float(model.loss(targets, outputs))
-    wrong = np.argmax(outputs.numpy(), axis=1) != np.asarray(y)
+    loss = float(model.loss(tf.one_hot(labels, outputs.shape[-1]), outputs))
+    wrong = np.argmax(outputs.numpy(), axis=1) != np.asarray(labels)
     return loss, 100.0 * float(np.mean(wrong))
 
 
@@ -167,26 +177,30 @@ def fit_keras(
     seed: int,
     x_test=None,
     y_test=None,
-    eval_every_epoch: bool = True,
+    every_epoch: bool = True,
     callbacks=(),
-) -> ll.History:
+    stopwatch=None,
+) -> training.Run:
     """``model.fit`` on one-hot targets (``batch_size=None``: Keras's default), timed.
 
     ``seed`` seeds Keras's shuffling. The model keeps its current weights (set them with
-    ``model.set_weights(ll.init_weights(...))`` for a new run). ``callbacks``: more Keras
+    ``model.set_weights(initial_weights(...))`` for a new run). ``callbacks``: more Keras
     callbacks, called after the timing one.
     """
-    x_train, y_train = ll.check_data(
-        x_train, y_train, model.input_shape[-1], model.output_shape[-1]
-    )
-    n_outputs = model.output_shape[-1]
+    weights = model.weights  # [W1, b1, W2, b2]: the same checks as the low-level lesson
+    x_train = ll.check_inputs(x_train, weights, "x_train").numpy()
+    y_train = ll.check_labels(y_train, weights, len(x_train), "y_train")
     if x_test is not None:
-        x_test, y_test = ll.check_data(x_test, y_test, model.input_shape[-1], n_outputs)
+        x_test = ll.check_inputs(x_test, weights, "x_test").numpy()
+        y_test = ll.check_labels(y_test, weights, len(x_test), "y_test")
+    ll.check_count(epochs, "epochs")
+    if batch_size is not None:
+        ll.check_count(batch_size, "batch_size")
     keras.utils.set_random_seed(seed)
-    history = ll.History(mode="keras", seed=seed, batch_size=batch_size or default_batch_size())
-    history.initial_loss = evaluate(model, x_train, y_train)[0]
-    clock = EpochClock(history, x_train, y_train, x_test, y_test, eval_every_epoch)
-    targets = np.eye(n_outputs, dtype=np.float32)[y_train]
+    record = training.Run(mode="keras", seed=seed, batch_size=batch_size or default_batch_size())
+    record.initial_loss = evaluate(model, x_train, y_train)[0]
+    clock = EpochClock(record, (x_train, y_train, x_test, y_test), every_epoch, stopwatch)
+    targets = np.eye(model.output_shape[-1], dtype=np.float32)[y_train]
     clock.start()
     model.fit(
         x_train,
@@ -196,35 +210,28 @@ def fit_keras(
         verbose=0,
         callbacks=[clock, *callbacks],
     )
-    if not all(math.isfinite(v) for v in history.loss):
-        raise ll.NonFiniteLossError(f"the Keras training loss became non-finite: {history.loss}")
+    if not all(math.isfinite(v) for v in record.loss):
+        raise ll.NonFiniteLossError(f"the Keras training loss became non-finite: {record.loss}")
     if x_test is not None:
-        history.test_predictions = np.argmax(model(x_test, training=False).numpy(), axis=1)
-    return history
-
-
-def _every_epoch(curves: str, i: int) -> bool:
-    if curves not in ("all", "first", "none"):
-        raise ValueError(f"curves must be 'all', 'first' or 'none', got {curves!r}")
-    return curves == "all" or (curves == "first" and i == 0)
+        record.test_predictions = np.argmax(model(x_test, training=False).numpy(), axis=1)
+    return record
 
 
 def fit_seeds(
     data, *, n_hidden, learning_rate, batch_size, epochs, seeds, output="sigmoid", curves="first"
-) -> list[ll.History]:
+) -> list[training.Run]:
     """One compiled Sequential model, given each seed's initial weights, fitted per seed.
 
     Like the low-level runs, the model (and its traced training function) is reused: only the
     weights are reset, so tracing happens in the first run's first epoch only.
     """
-    model = compile_model(
-        build_sequential(data.n_features, n_hidden, data.n_classes, output=output),
-        learning_rate,
-        output,
-    )
+    seeds, curves = training.check_seeds(seeds), training.check_curves(curves)
+    sizes = (data.n_features, n_hidden, data.n_classes)
+    model = compile_model(build_sequential(*sizes, output=output), learning_rate, output)
+    training.check_data(data, model.weights)
     runs = []
     for i, seed in enumerate(seeds):
-        model.set_weights(ll.init_weights(data.n_features, n_hidden, data.n_classes, seed))
+        model.set_weights(initial_weights(*sizes, seed))
         runs.append(
             fit_keras(
                 model,
@@ -235,30 +242,7 @@ def fit_seeds(
                 seed=seed,
                 x_test=data.x_test,
                 y_test=data.y_test,
-                eval_every_epoch=_every_epoch(curves, i),
+                every_epoch=curves == "all" or (curves == "first" and i == 0),
             )
         )
     return runs
-
-
-def summarize(label: str, runs: list[ll.History]) -> dict[str, float | str | int]:
-    """One row of the comparison: timing of the first run's first epoch (with tracing),
-    steady-state seconds per epoch (median over the later epochs of every run), totals per
-    run (mean), and the test error's mean and sample standard deviation over the runs."""
-    first = runs[0].timing()
-    # Steady state: every epoch but the first run's first (later runs reuse the traced graph).
-    wall = runs[0].wall[1:] + [w for run in runs[1:] for w in run.wall] or runs[0].wall
-    cpu = runs[0].cpu[1:] + [c for run in runs[1:] for c in run.cpu] or runs[0].cpu
-    errors = [run.final_test_error for run in runs]
-    return {
-        "implementation": label,
-        "batch size": runs[0].batch_size,
-        "tracing + first epoch (s)": first.trace_seconds + first.first_wall,
-        "wall s / epoch": float(np.median(wall)),
-        "CPU s / epoch": float(np.median(cpu)),
-        "wall s / run": statistics.fmean(run.timing().total_wall for run in runs),
-        "CPU s / run": statistics.fmean(run.timing().total_cpu for run in runs),
-        "test error (%)": statistics.fmean(errors),
-        "std over seeds": statistics.stdev(errors) if len(errors) > 1 else 0.0,
-        "runs": len(runs),
-    }

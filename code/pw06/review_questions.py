@@ -14,8 +14,9 @@ chapter glues into its answers:
    (``keras_mlp.build_sequential``, ``keras_mlp.build_functional``) and
    ``build_two_input_model``, which only the Functional API can express.
 
-The MLP here is the lab's (ReLU hidden layer, sigmoid outputs, MSE loss), written in a few lines
-so that this module stands alone; the full training code is in ``lowlevel_mlp``.
+The MLP here is the lab's own, from the lesson ``lowlevel_mlp`` (``init_params``, ``forward``,
+``model_loss``, ``train_step``); the MLP demonstrations return small dataclasses whose ``glue()``
+gives the values the chapter prints.
 """
 
 from __future__ import annotations
@@ -25,14 +26,18 @@ import os
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
 from pw06 import computational_graphs as cg
 from pw06 import keras_mlp
+from pw06 import lowlevel_mlp as ll
 from pw06.computational_graphs import Value
+from pw06.data import N_CLASSES, N_FEATURES
 from pw06.tf_quiet import load
+from pw06.timing import Stopwatch
 
 tf = load()
 import keras  # noqa: E402  (after TensorFlow, whose start-up noise tf_quiet hides)
@@ -109,33 +114,7 @@ def fan_out_demo(x: float = 3.0, y: float = -4.0) -> dict:
     }
 
 
-# --- the lab's MLP, in a few lines (Q2, Q3) ---------------------------------------------------
-def mlp_params(n_inputs: int, n_hidden: int, n_outputs: int, seed: int, dtype=tf.float32):
-    """[W1, b1, W2, b2] as ``tf.Variable``: Glorot-uniform weights, zero biases."""
-    rng = np.random.default_rng(seed)
-    a1 = math.sqrt(6.0 / (n_inputs + n_hidden))
-    a2 = math.sqrt(6.0 / (n_hidden + n_outputs))
-    values = [
-        rng.uniform(-a1, a1, (n_inputs, n_hidden)),
-        np.zeros(n_hidden),
-        rng.uniform(-a2, a2, (n_hidden, n_outputs)),
-        np.zeros(n_outputs),
-    ]
-    names = ("W1", "b1", "W2", "b2")
-    return [tf.Variable(v, dtype=dtype, name=n) for v, n in zip(values, names, strict=True)]
-
-
-def mlp_forward(params, x):
-    """ReLU hidden layer, sigmoid outputs."""
-    w1, b1, w2, b2 = params
-    return tf.sigmoid(tf.nn.relu(x @ w1 + b1) @ w2 + b2)
-
-
-def mlp_loss(params, x, t):
-    """Mean squared error between the outputs and the one-hot targets ``t``."""
-    return tf.reduce_mean(tf.square(mlp_forward(params, x) - t))
-
-
+# --- the lab's MLP: the lesson's own functions (Q2, Q3) ---------------------------------------
 def random_batch(n: int, n_inputs: int, n_outputs: int, seed: int, dtype=np.float32):
     """``n`` random inputs in [0, 1) and one-hot targets: enough to time or check a step."""
     rng = np.random.default_rng([seed, 1])
@@ -145,24 +124,50 @@ def random_batch(n: int, n_inputs: int, n_outputs: int, seed: int, dtype=np.floa
 
 
 def _numpy_loss(arrays, x, t) -> float:
+    """The lab's loss computed independently of TensorFlow: NumPy, float64."""
     w1, b1, w2, b2 = arrays
     y = 1.0 / (1.0 + np.exp(-(np.maximum(x @ w1 + b1, 0.0) @ w2 + b2)))
     return float(np.mean((y - t) ** 2))
 
 
+def float64_params(n_inputs: int, n_hidden: int, n_outputs: int, seed: int) -> list:
+    """The lesson's initial ``[W1, b1, W2, b2]`` as float64 variables (for finite differences,
+    which need more precision than float32)."""
+    params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
+    return [tf.Variable(tf.cast(p, tf.float64), name=p.name.split(":")[0]) for p in params]
+
+
 # --- Q2: four advantages of computational graphs ---------------------------------------------
+@dataclass(frozen=True)
+class GradientCheck:
+    """Automatic gradients of the MLP's loss against finite differences."""
+
+    n_tensors: int  # gradient tensors returned by the tape
+    n_parameters: int  # numbers in them
+    shapes_match: bool  # each gradient shaped like its variable
+    max_abs_diff_fd: float  # largest difference from the finite differences
+    loss: float
+
+    def glue(self) -> dict[str, object]:
+        return {
+            "rq_mlp_n_tensors": self.n_tensors,
+            "rq_mlp_n_parameters": self.n_parameters,
+            "rq_mlp_max_abs_diff_fd": self.max_abs_diff_fd,
+        }
+
+
 def mlp_gradient_demo(
     n_inputs: int = 20, n_hidden: int = 16, n_outputs: int = 3, batch: int = 8, seed: int = 0
-) -> dict:
-    """Automatic gradients of the MLP's loss, checked entry by entry by finite differences.
+) -> GradientCheck:
+    """Automatic gradients of the lesson's loss (``ll.model_loss``), checked entry by entry.
 
     The tape returns one gradient per variable, shaped like it; every entry is compared with a
     central difference of an independent NumPy implementation of the loss (float64).
     """
-    params = mlp_params(n_inputs, n_hidden, n_outputs, seed, dtype=tf.float64)
+    params = float64_params(n_inputs, n_hidden, n_outputs, seed)
     x, t = random_batch(batch, n_inputs, n_outputs, seed, dtype=np.float64)
     with tf.GradientTape() as tape:
-        loss = mlp_loss(params, x, t)
+        loss = ll.model_loss(params, x, t)
     grads = tape.gradient(loss, params)
     arrays = [p.numpy() for p in params]
     h, worst = 1e-6, 0.0
@@ -175,59 +180,98 @@ def mlp_gradient_demo(
             minus = _numpy_loss(arrays, x, t)
             array[index] = saved
             worst = max(worst, abs((plus - minus) / (2 * h) - float(grad.numpy()[index])))
-    return {
-        "n_tensors": len(grads),
-        "n_parameters": int(sum(int(np.prod(p.shape)) for p in params)),
-        "shapes_match": all(g.shape == p.shape for g, p in zip(grads, params, strict=True)),
-        "max_abs_diff_fd": worst,
-        "loss": float(loss),
-    }
+    return GradientCheck(
+        n_tensors=len(grads),
+        n_parameters=int(sum(int(np.prod(p.shape)) for p in params)),
+        shapes_match=all(g.shape == p.shape for g, p in zip(grads, params, strict=True)),
+        max_abs_diff_fd=worst,
+        loss=float(loss),
+    )
 
 
 def traced_mlp_forward(n_inputs: int, n_hidden: int, n_outputs: int, seed: int = 0):
-    """The concrete function (graph) of the MLP's forward pass for a batch of any size."""
-    params = mlp_params(n_inputs, n_hidden, n_outputs, seed)
-    forward = tf.function(lambda x: mlp_forward(params, x))
+    """The concrete function (graph) of the lesson's ``forward`` for a batch of any size."""
+    params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
+    forward = tf.function(lambda x: ll.forward(params, x))
     return forward.get_concrete_function(tf.TensorSpec([None, n_inputs], tf.float32))
 
 
-def graph_structure_demo(n_inputs: int = 784, n_hidden: int = 300, n_outputs: int = 10) -> dict:
+@dataclass(frozen=True)
+class GraphStructure:
     """The traced forward pass as data: its operations, their types, its serialised size."""
+
+    shape: str  # the network, "D-H-K"
+    n_operations: int
+    op_types: dict[str, int]
+    operations: list[tuple[str, str]]  # (name, type) of every operation
+    graph_def_nodes: int
+    graph_def_bytes: int
+
+    def glue(self) -> dict[str, object]:
+        return {
+            "rq_mlp_shape": self.shape,
+            "rq_graph_n_operations": self.n_operations,
+            "rq_graph_def_bytes": self.graph_def_bytes,
+        }
+
+
+def graph_structure_demo(
+    n_inputs: int = N_FEATURES, n_hidden: int = 300, n_outputs: int = N_CLASSES
+) -> GraphStructure:
+    """Trace the MLP's forward pass and describe the graph."""
     concrete = traced_mlp_forward(n_inputs, n_hidden, n_outputs)
     ops = concrete.graph.get_operations()
     graph_def = concrete.graph.as_graph_def()
-    return {
-        "n_operations": len(ops),
-        "op_types": dict(Counter(op.type for op in ops)),
-        "operations": [(op.name, op.type) for op in ops],
-        "graph_def_nodes": len(graph_def.node),
-        "graph_def_bytes": len(graph_def.SerializeToString()),
-    }
+    return GraphStructure(
+        shape=f"{n_inputs}-{n_hidden}-{n_outputs}",
+        n_operations=len(ops),
+        op_types=dict(Counter(op.type for op in ops)),
+        operations=[(op.name, op.type) for op in ops],
+        graph_def_nodes=len(graph_def.node),
+        graph_def_bytes=len(graph_def.SerializeToString()),
+    )
 
 
 class _ExportableMLP(tf.Module):
+    """The lesson's network as a module with a traced ``__call__``, ready for a SavedModel."""
+
     def __init__(self, params):
         super().__init__()
         self.params = params
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32)])
     def __call__(self, x):
-        return mlp_forward(self.params, x)
+        return ll.forward(self.params, x)
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    """A SavedModel written, loaded back, and run."""
+
+    files: list[str]  # what the SavedModel folder holds
+    max_abs_diff: float  # loaded model's outputs against the original's
+    loaded_type: str
+
+    def glue(self) -> dict[str, object]:
+        return {
+            "rq_export_files": ", ".join(self.files),
+            "rq_export_max_abs_diff": self.max_abs_diff,
+        }
 
 
 def export_demo(
     directory: str | os.PathLike | None = None,
-    n_inputs: int = 784,
+    n_inputs: int = N_FEATURES,
     n_hidden: int = 300,
-    n_outputs: int = 10,
+    n_outputs: int = N_CLASSES,
     seed: int = 0,
-) -> dict:
+) -> ExportCheck:
     """Save the MLP's graph and weights as a SavedModel, load it back, compare the outputs.
 
     The loaded object runs the saved graph: it needs neither this module nor its Python code.
     ``directory`` defaults to a temporary folder that is removed afterwards.
     """
-    model = _ExportableMLP(mlp_params(n_inputs, n_hidden, n_outputs, seed))
+    model = _ExportableMLP(ll.init_params(n_inputs, n_hidden, n_outputs, seed))
     x, _ = random_batch(5, n_inputs, n_outputs, seed)
     with tempfile.TemporaryDirectory() as scratch:
         path = os.fspath(directory) if directory is not None else os.path.join(scratch, "mlp")
@@ -235,7 +279,7 @@ def export_demo(
         files = sorted(os.listdir(path))
         loaded = tf.saved_model.load(path)
         diff = float(tf.reduce_max(tf.abs(loaded(x) - model(x))))
-    return {"files": files, "max_abs_diff": diff, "loaded_type": type(loaded).__name__}
+    return ExportCheck(files=files, max_abs_diff=diff, loaded_type=type(loaded).__name__)
 
 
 def _mean_ms(fn, arg, repeats: int) -> float:
@@ -300,53 +344,79 @@ def placement_demo(size: int = 4) -> dict:
 
 
 # --- Q3: static graph vs eager -----------------------------------------------------------------
+@dataclass(frozen=True)
+class StepTiming:
+    """One SGD step of the MLP, eager and compiled, in milliseconds."""
+
+    batch: int
+    eager_ms: float  # per step, eagerly
+    graph_ms: float  # per step, as a tf.function
+    first_call_ms: float  # the graph's first call: tracing + optimisation + one step
+    traces: int
+
+    @property
+    def speedup(self) -> float:
+        return self.eager_ms / self.graph_ms
+
+    @property
+    def trace_ms(self) -> float:
+        """The tracing overhead: the first call minus a regular step."""
+        return self.first_call_ms - self.graph_ms
+
+    @property
+    def break_even_steps(self) -> float:
+        """Steps after which the compiled step has paid its tracing back."""
+        gain = self.eager_ms - self.graph_ms
+        return self.trace_ms / gain if gain > 0 else math.inf
+
+    def glue(self) -> dict[str, object]:
+        return {
+            "rq_step_batch": self.batch,
+            "rq_step_eager_ms": self.eager_ms,
+            "rq_step_graph_ms": self.graph_ms,
+            "rq_step_speedup": self.speedup,
+            "rq_step_first_call_ms": self.first_call_ms,
+            "rq_step_trace_ms": self.trace_ms,
+            "rq_step_break_even_steps": self.break_even_steps,
+        }
+
+
 def step_time_demo(
-    n_inputs: int = 784,
+    n_inputs: int = N_FEATURES,
     n_hidden: int = 300,
-    n_outputs: int = 10,
+    n_outputs: int = N_CLASSES,
     batch: int = 64,
     steps: int = 200,
     seed: int = 0,
-) -> dict:
-    """Time one SGD step of the MLP eagerly and as a ``tf.function``; the first graph call traces.
+) -> StepTiming:
+    """Time the lesson's ``train_step`` eagerly and compiled by ``tf.function``.
 
-    Returns milliseconds per step for both, the first-call time of the graph version (tracing +
-    graph optimisation + one step), the tracing overhead (first call − a regular step) and the
-    number of steps after which the graph version has paid its tracing back.
+    Milliseconds per step for both (after a warm-up), and the first call of the compiled step,
+    which traces it.
     """
-    params = mlp_params(n_inputs, n_hidden, n_outputs, seed)
+    params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
     x, t = (tf.constant(a) for a in random_batch(batch, n_inputs, n_outputs, seed))
     rate = tf.constant(0.1)
 
-    def step(x, t):
-        with tf.GradientTape() as tape:
-            loss = mlp_loss(params, x, t)
-        for p, g in zip(params, tape.gradient(loss, params), strict=True):
-            p.assign_sub(rate * g)
-        return loss
+    def per_step_ms(step) -> float:
+        with Stopwatch() as clock:
+            for _ in range(steps):
+                step(params, x, t, rate)
+        return clock.wall / steps * 1e3
 
-    def per_step_ms(fn):
-        start = time.perf_counter()
-        for _ in range(steps):
-            fn(x, t)
-        return (time.perf_counter() - start) / steps * 1e3
-
-    step(x, t)  # warm-up of the eager kernels
-    eager = per_step_ms(step)
-    graph_step = tf.function(step)
-    start = time.perf_counter()
-    graph_step(x, t)
-    first = (time.perf_counter() - start) * 1e3
+    ll.train_step(params, x, t, rate)  # warm-up of the eager kernels
+    eager = per_step_ms(ll.train_step)
+    graph_step = tf.function(ll.train_step)
+    with Stopwatch() as first:
+        graph_step(params, x, t, rate)
     graph = per_step_ms(graph_step)
-    return {
-        "eager_ms": eager,
-        "graph_ms": graph,
-        "speedup": eager / graph,
-        "first_call_ms": first,
-        "trace_ms": first - graph,
-        "break_even_steps": (first - graph) / (eager - graph) if eager > graph else math.inf,
-        "traces": graph_step.experimental_get_tracing_count(),
-    }
+    return StepTiming(
+        batch=batch,
+        eager_ms=eager,
+        graph_ms=graph,
+        first_call_ms=first.wall * 1e3,
+        traces=graph_step.experimental_get_tracing_count(),
+    )
 
 
 def collatz_steps(n):

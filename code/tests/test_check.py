@@ -91,7 +91,7 @@ MISTAKES = {
     "images not flattened": (
         check.preprocess,
         data.preprocess,
-        "x = images.reshape(len(images), -1)",
+        "x = images.reshape(len(images), N_FEATURES)",
         "x = images",
         "flatten each 28×28 image",
     ),

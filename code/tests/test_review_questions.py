@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from pw06 import keras_mlp as km
+from pw06 import lowlevel_mlp as ll
 from pw06 import review_questions as rq
+from pw06.review_questions import tf
 
 
 # --- Q1 -----------------------------------------------------------------------------------------
@@ -40,35 +43,45 @@ def test_fan_out_sums_the_paths():
 # --- Q2 -----------------------------------------------------------------------------------------
 def test_mlp_gradients_are_automatic_and_right():
     r = rq.mlp_gradient_demo(n_inputs=5, n_hidden=4, n_outputs=2, batch=3, seed=1)
-    assert r["n_tensors"] == 4
-    assert r["n_parameters"] == 5 * 4 + 4 + 4 * 2 + 2
-    assert r["shapes_match"] is True
-    assert r["max_abs_diff_fd"] <= 1e-7
+    assert r.n_tensors == 4
+    assert r.n_parameters == 5 * 4 + 4 + 4 * 2 + 2
+    assert r.shapes_match is True
+    assert r.max_abs_diff_fd <= 1e-7
+    assert set(r.glue()) == {"rq_mlp_n_tensors", "rq_mlp_n_parameters", "rq_mlp_max_abs_diff_fd"}
 
 
-def test_mlp_forward_shapes_and_range():
-    params = rq.mlp_params(6, 5, 3, seed=0)
+def test_the_mlp_demos_reuse_the_lessons_model():
+    for name in ("mlp_params", "mlp_forward", "mlp_loss"):
+        assert not hasattr(rq, name), name  # no second MLP
+    params = rq.float64_params(6, 5, 3, seed=0)
+    lesson = ll.init_params(6, 5, 3, seed=0)
+    assert all(p.dtype == tf.float64 for p in params)
+    for a, b in zip(params, lesson, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy())
     x, t = rq.random_batch(4, 6, 3, seed=0)
-    y = rq.mlp_forward(params, x).numpy()
-    assert y.shape == (4, 3) and ((y > 0) & (y < 1)).all()
-    assert t.sum(axis=1).tolist() == [1.0] * 4
-    assert float(rq.mlp_loss(params, x, t)) > 0
+    assert t.sum(axis=1).tolist() == [1.0] * 4 and 0 <= x.min() and x.max() < 1
+    traced = rq.traced_mlp_forward(6, 5, 3, seed=0)
+    np.testing.assert_allclose(traced(tf.constant(x)), ll.forward(lesson, x), rtol=1e-6)
+    arrays = [p.numpy() for p in params]
+    assert rq._numpy_loss(arrays, x, t) == pytest.approx(float(ll.model_loss(lesson, x, t)))
 
 
 def test_graph_is_an_inspectable_data_structure():
     r = rq.graph_structure_demo(n_inputs=6, n_hidden=5, n_outputs=3)
-    types = r["op_types"]
+    types = r.op_types
     assert types["MatMul"] == 2 and types["Relu"] == 1 and types["Sigmoid"] == 1
-    assert r["n_operations"] == r["graph_def_nodes"] == sum(types.values())
-    assert r["graph_def_bytes"] > 0
+    assert r.n_operations == r.graph_def_nodes == sum(types.values()) == len(r.operations)
+    assert r.graph_def_bytes > 0
+    assert r.glue()["rq_mlp_shape"] == "6-5-3"
 
 
 def test_export_and_reload_without_python_code(tmp_path):
     r = rq.export_demo(tmp_path / "saved", n_inputs=6, n_hidden=5, n_outputs=3)
-    assert "saved_model.pb" in r["files"] and "variables" in r["files"]
-    assert r["max_abs_diff"] == 0.0
+    assert "saved_model.pb" in r.files and "variables" in r.files
+    assert r.max_abs_diff == 0.0
     assert (tmp_path / "saved" / "saved_model.pb").exists()
-    assert rq.export_demo(n_inputs=4, n_hidden=3, n_outputs=2)["max_abs_diff"] == 0.0
+    assert rq.export_demo(n_inputs=4, n_hidden=3, n_outputs=2).max_abs_diff == 0.0
+    assert r.glue()["rq_export_files"] == ", ".join(r.files)
 
 
 def test_constant_subgraph_is_folded():
@@ -87,11 +100,19 @@ def test_placement_is_recorded_and_branches_are_independent():
 # --- Q3 -----------------------------------------------------------------------------------------
 def test_step_time_demo_reports_consistent_times():
     r = rq.step_time_demo(n_inputs=20, n_hidden=8, n_outputs=3, batch=4, steps=5)
-    assert r["traces"] == 1
-    assert r["eager_ms"] > 0 and r["graph_ms"] > 0 and r["first_call_ms"] > r["graph_ms"]
-    assert r["speedup"] == pytest.approx(r["eager_ms"] / r["graph_ms"])
-    assert r["trace_ms"] == pytest.approx(r["first_call_ms"] - r["graph_ms"])
-    assert r["break_even_steps"] > 0
+    assert r.traces == 1 and r.batch == 4
+    assert r.eager_ms > 0 and r.graph_ms > 0 and r.first_call_ms > r.graph_ms
+    glued = r.glue()
+    assert glued["rq_step_speedup"] == pytest.approx(r.eager_ms / r.graph_ms)
+    assert glued["rq_step_trace_ms"] == pytest.approx(r.first_call_ms - r.graph_ms)
+    assert glued["rq_step_break_even_steps"] > 0
+
+
+def test_break_even_is_infinite_when_the_graph_is_not_faster():
+    r = rq.StepTiming(batch=1, eager_ms=1.0, graph_ms=2.0, first_call_ms=10.0, traces=1)
+    assert r.break_even_steps == math.inf and r.trace_ms == 8.0
+    r = rq.StepTiming(batch=1, eager_ms=3.0, graph_ms=1.0, first_call_ms=11.0, traces=1)
+    assert r.break_even_steps == 5.0
 
 
 def test_collatz_is_plain_python():
