@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import html
 import importlib.util
@@ -135,6 +136,10 @@ def test_the_workbook_has_nbgrader_cells_and_its_blank_holds_no_solution(name):
             solution_lines = set(hidden) - set(b.source.split("\n"))
             assert solution_lines and not any(line in b.source for line in solution_lines if line)
             kinds["answer"] += 1
+        elif s.cell_type == "markdown" and meta:  # a written answer, graded by hand
+            assert meta["solution"] and meta["grade"] and not meta["locked"]
+            assert wb.TEXT_STUB in b.source and wb.BEGIN_SOLUTION not in b.source
+            assert b.source.split(wb.TEXT_STUB)[0] in s.source, "the question stays"
         elif s.cell_type == "code" and wb.check_calls(s.source):
             assert meta["grade"] and meta["locked"] and meta["points"] == 1
             assert s.metadata["editable"] is False and b.source == s.source
@@ -168,18 +173,17 @@ def answer_cells(notebook) -> list[int]:
 
 
 def first_use(notebook, answer: int) -> int:
-    """The cell where a blank ``answer`` cell first raises: the cell itself if its region is
-    at the top level, else the first cell after it that runs code (not an answer, not a check
-    — a check explains a missing answer instead of raising)."""
-    if "\nraise NotImplementedError()" in "\n" + notebook.cells[answer].source:
-        return answer
-    return next(
-        i
-        for i in range(answer + 1, len(notebook.cells))
-        if notebook.cells[i].cell_type == "code"
-        and not notebook.cells[i].metadata.get("nbgrader", {}).get("solution")
-        and not wb.check_calls(notebook.cells[i].source)
-    )
+    """The cell where the blank ``answer`` cell first raises: the first cell from it on that
+    runs code — not a check (a check explains a missing answer instead of raising), not a
+    cell that only defines functions or imports."""
+    defines = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    for i in range(answer, len(notebook.cells)):
+        cell = notebook.cells[i]
+        if cell.cell_type != "code" or wb.check_calls(cell.source):
+            continue
+        if not all(isinstance(node, defines) for node in ast.parse(cell.source).body):
+            return i
+    raise AssertionError("no cell uses the first answer")
 
 
 @pytest.mark.slow
@@ -232,7 +236,7 @@ def run_ex1(replace: tuple[str, str] | None = None) -> list[str]:
             source = "from pw06 import check"
         with contextlib.redirect_stdout(out):
             exec(source, namespace)
-    return out.getvalue().splitlines()
+    return [line for line in out.getvalue().splitlines() if line[:2] in ("✓ ", "✗ ")]
 
 
 def test_exercise_1_solution_passes_and_injected_mistakes_get_their_hints():

@@ -283,8 +283,9 @@ def build_workbook(
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code":
             cell.source = clear_solutions(cell.source)[0]
-        elif meta.get("solution"):
-            cell.source = TEXT_STUB
+        elif meta.get("solution"):  # a written answer: its region, or the whole cell
+            cleared, found = clear_solutions(cell.source, stub=TEXT_STUB)
+            cell.source = cleared if found else TEXT_STUB
     nbformat.validate(solution)
     nbformat.validate(blank)
     return blank, solution

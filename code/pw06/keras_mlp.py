@@ -50,6 +50,7 @@ def build_sequential(
 ) -> keras.Sequential:
     """The MLP as a ``keras.Sequential`` stack, initialised like ``ll.init_params(..., seed)``."""
     weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)  # checks the sizes too
+    ### BEGIN SOLUTION
     model = keras.Sequential(
         [
             keras.Input(shape=(n_inputs,), name="pixels"),
@@ -58,6 +59,7 @@ def build_sequential(
         ],
         name="mlp_sequential",
     )
+    ### END SOLUTION
     model.set_weights(weights)
     return model
 
@@ -72,12 +74,14 @@ def build_functional(
 ) -> keras.Model:
     """The same MLP with the Functional API: layers called on tensors, from Input to Model."""
     weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)  # checks the sizes too
+    ### BEGIN SOLUTION
     inputs = keras.Input(shape=(n_inputs,), name="pixels")
     hidden = keras.layers.Dense(n_hidden, activation="relu", name="hidden")(inputs)
     outputs = keras.layers.Dense(n_outputs, activation=_output_activation(output), name="output")(
         hidden
     )
     model = keras.Model(inputs=inputs, outputs=outputs, name="mlp_functional")
+    ### END SOLUTION
     model.set_weights(weights)
     return model
 
@@ -85,12 +89,14 @@ def build_functional(
 def compile_model(model: keras.Model, learning_rate: float, output: str = "sigmoid"):
     """Plain SGD and the loss of the low-level model: MSE, or cross-entropy from logits."""
     _output_activation(output)
+    ### BEGIN SOLUTION
     loss = (
         keras.losses.MeanSquaredError()
         if output == "sigmoid"
         else keras.losses.CategoricalCrossentropy(from_logits=True)
     )
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=loss)
+    ### END SOLUTION
     return model
 
 
