@@ -4,7 +4,8 @@
     .venv/bin/python scripts/export_notebooks.py OUTPUT_DIR
 
 Colab cannot open MyST ``.md`` pages, so CI publishes these ``.ipynb`` files on the
-``notebooks`` branch, where the Colab button of each page points. Each notebook starts with the
+``notebooks`` branch, where the Colab button of each page points; the student workbooks go to
+``OUTPUT_DIR/workbooks/`` (blank) and ``OUTPUT_DIR/workbooks/solutions/``. Each notebook starts with the
 same set-up cell the build injects (book/_ext/handbook.py): it installs the ``pw06`` package
 from the repository when it is missing. The notebooks are not executed here: the reader runs
 them.
@@ -22,13 +23,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _handbook_extension():
-    spec = importlib.util.spec_from_file_location(
-        "handbook", ROOT / "book" / "_ext" / "handbook.py"
-    )
+def _extension(name: str = "handbook"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "book" / "_ext" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _handbook_extension():
+    return _extension("handbook")
 
 
 def export(out_dir: Path) -> list[Path]:
@@ -48,6 +51,10 @@ def export(out_dir: Path) -> list[Path]:
         target = out_dir / f"{page.stem}.ipynb"
         jupytext.write(notebook, target, fmt="ipynb")
         written.append(target)
+    # The student workbooks (blank, and filled in under solutions/), as the site has them.
+    written += _extension("workbooks").write_workbooks(
+        ROOT / "workbooks", out_dir / "workbooks", code_dir=ROOT / "code", install_spec=spec
+    )
     return written
 
 
