@@ -266,7 +266,9 @@ def test_the_site_publishes_the_workbooks_and_each_chapter_links_its_own(book_bu
         assert f'href="workbooks/solutions/{name}.ipynb"' in page
         colab = f"https://colab.research.google.com/github/{repo}/blob/notebooks/book/workbooks/"
         assert f'href="{colab}{name}.ipynb"' in page
-    shown = visible_text(page_html("lowlevel_mlp"))
+    code = re.findall(r"<pre>(.*?)</pre>", page_html("lowlevel_mlp"), re.S)
+    shown = visible_text("\n".join(code))
+    assert "assign_sub" in shown, "the chapter shows the solution code"
     assert wb.BEGIN_SOLUTION not in shown, "the chapters show the code without the markers"
 
 

@@ -2,8 +2,8 @@
 
     from pw06 import check
     check.train_step(train_step)
-    ✓ train_step: one step updates W1, b1, W2, b2 in place like the reference, returns the loss
-    ✗ train_step: the parameters did not change — hint: ``p = p - lr * g`` …
+    ✗ train_step: the parameters did not change — hint: `W = W - learning_rate * g` only …
+    ✓ train_step: GradientTape + assign_sub: every parameter updated in place like the reference
 
 Each check runs your function on a small fixed problem, compares it with the handbook's tested
 reference (the same package), prints one line and returns a :class:`Result`, true when the
@@ -74,6 +74,12 @@ def _check(name: str):
             except Mistake as mistake:
                 hint = f" — hint: {mistake.hint}" if mistake.hint else ""
                 line, ok = f"{FAIL} {name}: {mistake.what}{hint}", False
+            except Exception as error:  # an answer this check did not foresee: still one line
+                line = (
+                    f"{FAIL} {name}: your answer could not be checked "
+                    f"({type(error).__name__}: {_short(error)}) — hint: {_hint_for(error)}"
+                )
+                ok = False
             print(line)
             if not ok and _grading():
                 raise CheckFailed(line)
