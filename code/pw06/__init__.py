@@ -10,6 +10,9 @@ Modules (each matches one chapter of the handbook):
 - ``review_questions``    — the executed evidence behind the review answers (Ex. 5)
 - ``environment``         — versions, hardware and seeds for the reproducibility appendix
 
+and ``check``, the self-checks of the student workbooks: ``check.train_step(train_step)``
+prints ✓ or ✗ with a hint naming the likely mistake.
+
 Importing ``pw06`` does not import TensorFlow; modules that need it use ``pw06.tf_quiet``.
 """
 
