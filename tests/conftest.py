@@ -1,108 +1,38 @@
 """Shared fixtures: one full, strict build of the book per test session, and its glued values.
 
-The build goes to a fresh temporary folder, so every chapter is executed from scratch (no cache
-from an earlier build can hide a regression). Chapter tests read the glued numbers through the
-``glue`` fixture and check each against its expected band.
+By default the build goes to a fresh temporary folder, so every chapter is executed from scratch
+(no cache from an earlier build can hide a regression). ``$HANDBOOK_BUILD_DIR`` names another
+folder (relative to the repository root): CI sets it to ``.``, so the suite's build lands in
+``_build/`` with its execution cache and the site step after it executes nothing again. The
+variable's name must not start with ``PW06_``: those settings are part of the cache key. Chapter
+tests read the glued numbers through the ``glue`` fixture and check each against its band.
+Plain helpers live in ``helpers.py``.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
-import json
-import re
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-BUILD_ARGS = ["build", "book/", "-W", "-n", "--keep-going"]
+from helpers import BUILD_ARGS, BUILD_DIR_VARIABLE, ROOT, jupyter_book, read_glue
 
 
-def config() -> dict:
-    """The book's _config.yml, parsed."""
-    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-
-
-def repository_url() -> str:
-    """The one repository URL, from _config.yml."""
-    return config()["repository"]["url"].rstrip("/")
-
-
-def pinned_versions() -> dict[str, str]:
-    """``name -> version`` (name lower-cased) for every ``name==version`` of requirements.txt."""
-    pins = {}
-    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
-        if match:
-            pins[match[1].lower()] = match[2]
-    return pins
-
-
-def visible_text(html: str) -> str:
-    """The page's text without tags: highlighted code is split into spans, so match on this."""
-    return re.sub(r"<[^>]+>", "", html)
-
-
-def long_visible_code_lines(page: str, limit: int = 76) -> list[str]:
-    """Lines over ``limit`` characters in the code cells a reader sees on ``book/<page>.md``.
-
-    Removed cells and folded inputs are skipped.
-    """
-    text = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
-    cells = re.findall(r"```{code-cell} ipython3\n(.*?)```", text, re.S)
-    return [
-        line
-        for cell in cells
-        if not cell.startswith((":tags: [remove-cell]", ":tags: [hide-input]"))
-        for line in cell.splitlines()
-        if len(line) > limit
-    ]
-
-
-def jupyter_book(*args, cwd=ROOT, env=None, timeout=1800):
-    """Run the jupyter-book CLI of this environment; return the completed process."""
-    return subprocess.run(
-        [str(BIN / "jupyter-book"), *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def read_glue(build_dir: Path) -> dict[str, dict[str, object]]:
-    """Glued values per page, parsed back into Python objects.
-
-    myst-nb stores every glued value of page P in ``jupyter_execute/P.glue.json`` next to the
-    executed notebook ``P.ipynb``; the ``text/plain`` entry is the value's ``repr``.
-    """
-    values: dict[str, dict[str, object]] = {}
-    for path in sorted((build_dir / "jupyter_execute").glob("*.glue.json")):
-        page = path.name.removesuffix(".glue.json")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        values[page] = {}
-        for key, output in data.items():
-            text = output["data"].get("text/plain")
-            try:
-                values[page][key] = ast.literal_eval(text)
-            except (ValueError, SyntaxError, TypeError):
-                values[page][key] = text  # a figure or another rich object
-    return values
+def build_output_folder(tmp_path_factory, environ=os.environ) -> Path:
+    """Where the session build goes: ``$HANDBOOK_BUILD_DIR`` (from the root), else a fresh one."""
+    chosen = environ.get(BUILD_DIR_VARIABLE)
+    return (ROOT / chosen).resolve() if chosen else tmp_path_factory.mktemp("book")
 
 
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory) -> Path:
-    """Build the whole book strictly into a fresh folder; return that build folder."""
-    out = tmp_path_factory.mktemp("book")
+    """Build the whole book strictly (see BUILD_DIR_VARIABLE for where); return ``_build``."""
+    out = build_output_folder(tmp_path_factory)
     result = jupyter_book(*BUILD_ARGS, "--path-output", out)
     log = result.stdout + result.stderr
-    (out / "build.log").write_text(log, encoding="utf-8")
+    (out / "_build").mkdir(parents=True, exist_ok=True)
+    (out / "_build" / "build.log").write_text(log, encoding="utf-8")
     assert result.returncode == 0, f"strict book build failed:\n{log[-8000:]}"
     return out / "_build"
 
@@ -122,32 +52,3 @@ def page_html(book_build):
 def glue(book_build) -> dict[str, dict[str, object]]:
     """``glue[page][key]``: every value glued by the executed chapters of the session build."""
     return read_glue(book_build)
-
-
-def make_minibook(root: Path, pages: dict[str, str], **execute_overrides) -> Path:
-    """A throwaway book with this repository's real _config.yml and extension.
-
-    ``pages`` maps page names to code-cell sources (one cell each); ``execute_overrides``
-    replaces keys of the ``execute`` section, to show what each protection guards. The
-    extension's fingerprint covers ``root/pkg``, a stand-in for ``code/``. Returns ``root``.
-    """
-    settings = config()
-    settings["execute"].update(execute_overrides)
-    settings["sphinx"]["local_extensions"] = {"handbook": str(ROOT / "book" / "_ext")}
-    settings["sphinx"]["config"]["handbook_fingerprint_paths"] = ["../pkg"]
-    (root / "book").mkdir(parents=True, exist_ok=True)
-    (root / "pkg").mkdir(exist_ok=True)
-    (root / "_config.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-    names = list(pages)
-    toc = {"format": "jb-book", "root": names[0]}
-    if names[1:]:
-        toc["chapters"] = [{"file": name} for name in names[1:]]
-    (root / "book" / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
-    for name, code in pages.items():
-        (root / "book" / f"{name}.md").write_text(
-            "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
-            "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n"
-            f"# {name}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
-            encoding="utf-8",
-        )
-    return root

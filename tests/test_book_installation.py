@@ -7,7 +7,8 @@ import re
 from importlib import metadata
 
 import pytest
-from conftest import ROOT, pinned_versions
+from helpers import ROOT, pinned_versions
+from packaging.requirements import Requirement
 
 pytestmark = pytest.mark.slow
 
@@ -53,14 +54,23 @@ def test_requirements_quoted_in_the_troubleshooting_table(values):
 
 def test_the_verification_passed_on_the_build_machine(values):
     assert values["inst_ok"] == "OK"
-    assert "CPU:0" in values["inst_devices"].split(", ")
-    assert values["inst_gpu_count"] >= 0
+    devices = values["inst_devices"].split(", ")
+    assert "CPU:0" in devices
+    assert values["inst_gpu_count"] == sum(d.startswith("GPU:") for d in devices)
     assert values["inst_matmul_sum"] == float(values["inst_matrix_size"]) ** 3
     assert values["inst_gradient"] == 6.0
     assert 0 < values["inst_check_ms"] < 5000
     assert values["inst_usable_cores"] >= 1
     assert values["inst_intra_op_threads"] >= 1 and values["inst_inter_op_threads"] >= 1
     assert values["inst_os_threads"] >= 1
+
+
+def test_intel_mac_advice_meets_the_package_requirement(values):
+    """2.16.2, the last macOS x86-64 wheel, satisfies what pw06 asks for: the page says so."""
+    requirement = Requirement(values["inst_pw06_tf_requirement"])
+    assert requirement.name == "tensorflow"
+    assert requirement.specifier.contains("2.16.2")
+    assert "tensorflow==2.16.2" in PAGE.read_text(encoding="utf-8")
 
 
 def test_gpu_build_facts_are_read_from_tensorflow(values):
@@ -98,3 +108,18 @@ def test_no_computable_version_is_typed_in_the_page_source(values):
         "inst_cuda_version",
     ):
         assert str(values[key]) not in source, f"{values[key]!r} is typed by hand; glue {key}"
+
+
+def test_gpu_routes_are_stated_as_documented_today():
+    """Docker GPUs are not Linux-only; the plain wheel's GPU needs system CUDA; no stale edition."""
+    source = " ".join(PAGE.read_text(encoding="utf-8").split())
+    assert "2.4 edition" not in source and "written for TensorFlow 2.4" not in source
+    for url in (
+        "https://www.tensorflow.org/install/docker",
+        "https://www.tensorflow.org/install/pip",
+        "https://docs.docker.com/desktop/features/gpu/",
+    ):
+        assert url in source, url
+    assert "Docker Desktop with the WSL 2 backend" in source
+    assert "NVIDIA on Linux only" not in source
+    assert "Plain `tensorflow` on Linux" not in source

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import visible_text
+from helpers import visible_text
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import visible_text
+from helpers import visible_text
 from pw06 import lowlevel_mlp as ll
 from pw06 import training
 

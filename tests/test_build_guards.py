@@ -8,7 +8,7 @@ were removed from _config.yml.
 from __future__ import annotations
 
 import pytest
-from conftest import jupyter_book, make_minibook
+from helpers import jupyter_book, make_minibook
 
 pytestmark = pytest.mark.slow
 

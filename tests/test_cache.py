@@ -1,68 +1,108 @@
-"""The execution cache is never stale, and never wasted.
+"""The execution cache is never stale, and never wasted: only what changed is re-executed.
 
-A page's cell appends a line to a counter file each time it is executed. With nothing changed, a
-rebuild executes nothing; a change in the package (``pkg/``, standing for ``code/``), in the
-``PW06_*`` settings or in the page re-executes it. Without the handbook extension, the package
+Each page of a throwaway book imports a module of a stand-in package (``pkg/demo``, standing
+for ``code/pw06``) and appends its name to a counter file each time it is executed. With
+nothing changed, a rebuild executes nothing; a change to one module re-executes the pages that
+import it, directly or through another module, and no other; a change to ``requirements.txt``
+or to a ``PW06_*`` setting re-executes every page. Without the handbook extension, the module
 change goes unnoticed — the hole that the extension closes.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
-from conftest import jupyter_book, make_minibook
+from helpers import jupyter_book, make_minibook
 
 pytestmark = pytest.mark.slow
 
-CELL = "import os\nwith open(os.environ['HANDBOOK_TEST_COUNTER'], 'a') as fh:\n    fh.write('x\\n')"
+#: Modules of the stand-in package: ``lesson`` imports ``engine``; ``other`` stands alone.
+MODULES = {
+    "engine.py": "VALUE = 1\n",
+    "lesson.py": "from demo import engine\n\nSTEP = engine.VALUE + 1\n",
+    "other.py": "NAME = 'other'\n",
+}
+
+
+def cell(page: str, module: str | None) -> str:
+    """A page's code: import ``demo.<module>``, then count one execution of ``page``."""
+    imports = f"import demo.{module}\n" if module else ""
+    return (
+        f"import os\n{imports}"
+        "with open(os.environ['HANDBOOK_TEST_COUNTER'], 'a') as fh:\n"
+        f"    fh.write('{page}\\n')"
+    )
 
 
 def _builder(book, counter):
-    env = {**os.environ, "HANDBOOK_TEST_COUNTER": str(counter)}
+    env = {
+        **os.environ,
+        "HANDBOOK_TEST_COUNTER": str(counter),
+        "PYTHONPATH": str(book / "pkg"),  # the kernels import the stand-in package
+    }
     env.pop("PW06_DATASET", None)
+    seen = Counter()
 
-    def build(**extra_env):
+    def build(**extra_env) -> set[str]:
+        """Build; return the pages executed by this build."""
         result = jupyter_book("build", "book/", "-W", cwd=book, env={**env, **extra_env})
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        return len(counter.read_text().splitlines()) if counter.exists() else 0
+        total = Counter(counter.read_text().split()) if counter.exists() else Counter()
+        executed = {page for page in total if total[page] > seen[page]}
+        seen.update(total - seen)
+        return executed
 
     return build
 
 
-def test_rebuild_reuses_the_cache_and_code_changes_invalidate_it(tmp_path):
-    book = make_minibook(tmp_path / "book", {"index": CELL})
-    (book / "pkg" / "module.py").write_text("VALUE = 1\n")
+def test_only_the_pages_that_import_a_changed_module_are_re_executed(tmp_path):
+    pages = {
+        "index": cell("index", "engine"),  # imports engine directly
+        "lesson": cell("lesson", "lesson"),  # imports engine through lesson
+        "other": cell("other", "other"),
+        "plain": cell("plain", None),  # imports nothing of the package
+    }
+    book = make_minibook(tmp_path / "book", pages)
+    for name, text in MODULES.items():
+        (book / "pkg" / "demo" / name).write_text(text)
     build = _builder(book, tmp_path / "counter")
+    everything = set(pages)
 
-    assert build() == 1, "first build executes the page"
-    assert build() == 1, "a rebuild with nothing changed must not execute again"
+    assert build() == everything, "the first build executes every page"
+    assert build() == set(), "a rebuild with nothing changed executes nothing"
 
-    (book / "pkg" / "module.py").write_text("VALUE = 2\n")
-    assert build() == 2, "a change under the package must re-execute the page"
-    assert build() == 2
+    (book / "pkg" / "demo" / "engine.py").write_text("VALUE = 2\n")
+    assert build() == {"index", "lesson"}, "engine's importers, directly or not, and only them"
+    (book / "pkg" / "demo" / "other.py").write_text("NAME = 'changed'\n")
+    assert build() == {"other"}
+    (book / "pkg" / "demo" / "lesson.py").write_text(MODULES["lesson.py"] + "# edited\n")
+    assert build() == {"lesson"}, "a module's importers, not the modules it imports"
+    assert build() == set()
 
-    assert build(PW06_DATASET="mnist") == 3, "a PW06_* setting is part of the key"
+    (book / "requirements.txt").write_text("numpy==2.1\n")
+    assert build() == everything, "new pinned versions re-execute every page"
+    assert build(PW06_DATASET="mnist") == everything, "so does a PW06_* setting"
 
-    page = book / "book" / "index.md"
+    page = book / "book" / "plain.md"
     page.write_text(page.read_text().replace("fh.write", "fh.write  # edited\n    fh.write", 1))
-    count = build()
-    assert count >= 4, "a change in the chapter must re-execute it"
+    assert build(PW06_DATASET="mnist") == {"plain"}, "a change in a chapter re-executes it"
 
 
 def test_without_the_extension_a_code_change_is_missed(tmp_path):
     """Documents the hole: plain jupyter-cache keys on cell source only."""
     import yaml
 
-    book = make_minibook(tmp_path / "book", {"index": CELL})
+    book = make_minibook(tmp_path / "book", {"index": cell("index", "engine")})
     config = yaml.safe_load((book / "_config.yml").read_text())
     del config["sphinx"]["local_extensions"]
-    del config["sphinx"]["config"]["handbook_fingerprint_paths"]
-    del config["sphinx"]["config"]["handbook_notebooks_branch"]
+    for key in ("handbook_package", "handbook_fingerprint_paths", "handbook_notebooks_branch"):
+        del config["sphinx"]["config"][key]
     (book / "_config.yml").write_text(yaml.safe_dump(config))
-    (book / "pkg" / "module.py").write_text("VALUE = 1\n")
+    (book / "pkg" / "demo" / "engine.py").write_text("VALUE = 1\n")
     build = _builder(book, tmp_path / "counter")
 
-    assert build() == 1
-    (book / "pkg" / "module.py").write_text("VALUE = 2\n")
-    assert build() == 1, "without the fingerprint the stale result is reused"
+    assert build() == {"index"}
+    (book / "pkg" / "demo" / "engine.py").write_text("VALUE = 2\n")
+    assert build() == set(), "without the fingerprint the stale result is reused"

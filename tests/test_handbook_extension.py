@@ -1,9 +1,14 @@
-"""Unit tests of book/_ext/handbook.py: fingerprint, set-up cell, injection."""
+"""Unit tests of book/_ext/handbook.py: fingerprints per page, set-up cell, injection."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 from pathlib import Path
+
+import pytest
+from helpers import jupyter_book, make_minibook, visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("handbook", ROOT / "book" / "_ext" / "handbook.py")
@@ -26,11 +31,128 @@ def test_fingerprint_changes_with_content_and_settings_only(tmp_path):
 
 def test_setup_cell_is_injected_before_the_first_code_cell_only():
     page = "---\nkernelspec: {}\n---\n# T\n\ntext\n\n```{code-cell} ipython3\n1\n```\n"
-    cell = handbook.setup_cell("abc", handbook.install_spec("https://github.com/o/r", "main"))
+    spec = handbook.install_spec("https://github.com/o/r", "main")
+    cell = handbook.setup_cell("abc", spec, uses_tensorflow=True)
     out = handbook.inject_setup_cell(page, cell)
-    assert out.index("Build fingerprint of code/ and settings: abc") < out.index(
-        "```{code-cell} ipython3\n1"
-    )
-    assert out.count("remove-cell") == 1
+    assert out.index("and of the settings: abc") < out.index("```{code-cell} ipython3\n1")
+    assert out.count("remove-cell") == 1 and "handbook-setup" in out
     assert "pw06 @ git+https://github.com/o/r.git@main#subdirectory=code" in out
+    assert "from pw06.tf_quiet import load" in out
+    assert "tf_quiet" not in handbook.setup_cell("abc", spec, uses_tensorflow=False)
     assert handbook.inject_setup_cell("# plain page\n", cell) == "# plain page\n"
+
+
+def test_imported_names_include_functions_relative_imports_and_skip_magics():
+    code = (
+        "%matplotlib inline\nimport numpy as np\nfrom pw06 import data, lowlevel_mlp as ll\n"
+        "def f():\n    import tensorflow as tf\n"
+    )
+    assert handbook.imported_names(code) == {
+        "numpy",
+        "pw06",
+        "pw06.data",
+        "pw06.lowlevel_mlp",
+        "tensorflow",
+    }
+    assert handbook.imported_names("from . import a\nfrom .b import c", "pkg.mod") == {
+        "pkg",
+        "pkg.a",
+        "pkg.b",
+        "pkg.b.c",
+    }
+    assert handbook.imported_names("from . import a", "pkg", is_package=True) == {"pkg", "pkg.a"}
+
+
+def make_package(root: Path) -> Path:
+    """pkg: engine (no import), model (imports engine), lesson (imports model), other."""
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "engine.py").write_text("X = 1\n")
+    (package / "model.py").write_text("from pkg import engine\nimport tensorflow\n")
+    (package / "lesson.py").write_text("from .model import X\n")
+    (package / "other.py").write_text("import numpy\n")
+    return package
+
+
+def page(*imports: str, include: str = "") -> str:
+    cells = "".join(f"```{{code-cell}} ipython3\n:tags: [hide-input]\n{i}\n```\n" for i in imports)
+    if include:
+        cells += f"```{{literalinclude}} {include}\n:pyobject: X\n```\n"
+    return f"# Page\n\n{cells}"
+
+
+def test_pages_depend_on_the_modules_they_import_directly_or_not(tmp_path):
+    package = make_package(tmp_path)
+    graph = handbook.import_graph(package)
+    assert graph["pkg.lesson"][0] == {"pkg", "pkg.model"}
+    expected = {"pkg", "pkg.lesson", "pkg.model", "pkg.engine"}
+    assert handbook.closure({"pkg.lesson"}, graph) == expected
+    book = tmp_path / "book"
+    book.mkdir()
+    modules, _ = handbook.page_imports(page("from pkg import lesson"), book, package)
+    assert modules == {"pkg", "pkg.lesson"}
+    modules, _ = handbook.page_imports(page("x = 1", include="../pkg/other.py"), book, package)
+    assert modules == {"pkg", "pkg.other"}
+
+
+def test_a_module_change_changes_only_the_fingerprints_of_pages_that_import_it(tmp_path):
+    package = make_package(tmp_path)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("numpy==2\n")
+    pages = {
+        "lesson": page("from pkg.lesson import X"),
+        "engine": page("import pkg.engine"),
+        "other": page("from pkg import other"),
+        "none": page("print(1)"),
+    }
+
+    def prints(environ=None):
+        fp = handbook.PageFingerprints(package, [requirements], environ or {})
+        return {name: fp.of(text, tmp_path) for name, text in pages.items()}
+
+    before = prints()
+    assert prints() == before
+    (package / "engine.py").write_text("X = 2\n")
+    after = prints()
+    assert {name for name in pages if after[name] != before[name]} == {"lesson", "engine"}
+    requirements.write_text("numpy==3\n")
+    assert all(prints()[name] != after[name] for name in pages)
+    assert all(prints({"PW06_DATASET": "mnist"})[n] != prints()[n] for n in pages)
+    assert prints({"OTHER": "1"}) == prints()
+
+
+def test_tensorflow_use_is_found_through_the_package(tmp_path):
+    package = make_package(tmp_path)
+    fp = handbook.PageFingerprints(package, [], {})
+    assert fp.uses_tensorflow(page("from pkg import lesson"), tmp_path)
+    assert fp.uses_tensorflow(page("import tensorflow as tf"), tmp_path)
+    assert not fp.uses_tensorflow(page("from pkg import other"), tmp_path)
+
+
+@pytest.mark.slow
+def test_a_built_page_and_its_reader_notebook_hide_solution_markers(tmp_path):
+    """The extension in a real build: literalinclude without markers, the reader notebook."""
+    code = "import demo.sol\nfrom myst_nb import glue\nglue('y', demo.sol.f(1), display=False)"
+    book = make_minibook(tmp_path, {"index": code})
+    (book / "pkg" / "demo" / "sol.py").write_text(
+        "def f(x):\n    ### BEGIN SOLUTION\n    y = x + 1\n    ### END SOLUTION\n    return y\n"
+    )
+    page = book / "book" / "index.md"
+    page.write_text(
+        page.read_text()
+        + "\nThe answer is {glue:text}`y:d`.\n\n"
+        + ":::{dropdown} Solution\n```{literalinclude} ../pkg/demo/sol.py\n:pyobject: f\n```\n:::\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(book / "pkg")}
+    result = jupyter_book("build", "book/", "-W", "-n", "--keep-going", cwd=book, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = (book / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert "y = x + 1" in visible_text(html) and "SOLUTION" not in html
+    notebook = json.loads(
+        (book / "_build" / "html" / "_sources" / "index.ipynb").read_text(encoding="utf-8")
+    )
+    text = json.dumps(notebook)
+    assert "The answer is 2." in text and "y = x + 1" in text
+    assert "SOLUTION" not in text and "myst_nb" not in text and "glue" not in text
+    assert notebook["cells"][0]["source"].startswith("#@title Set-up")

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, pinned_versions, repository_url
+from helpers import ROOT, pinned_versions, repository_url
 
 PAGE = ROOT / "book" / "installation.md"
 LINUX_BLOCK = "installation-linux-commands"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, config, repository_url
+from helpers import BUILD_ARGS, BUILD_DIR_VARIABLE, ROOT, config, repository_url
 
 BIN = Path(sys.executable).parent
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
@@ -129,3 +130,63 @@ def test_every_install_address_uses_the_one_repository_url():
             path.read_text(encoding="utf-8"),
         ):
             assert found == url, f"{path.name}: {found} differs from {url}"
+
+
+def test_tests_import_helpers_not_conftest():
+    """Fixtures come from conftest.py by injection; plain helpers are imported from helpers.py."""
+    pattern = re.compile(r"^\s*(from conftest import|import conftest)", re.M)
+    for folder in (ROOT / "tests", ROOT / "code" / "tests"):
+        for path in sorted(folder.glob("*.py")):
+            assert not pattern.search(path.read_text(encoding="utf-8")), path.name
+
+
+def test_code_and_text_licences_are_named_everywhere():
+    code = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert code.startswith("MIT License") and "Permission is hereby granted" in code
+    text = (ROOT / "LICENSE-text.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in text and "https://creativecommons.org/licenses/by-sa/4.0/" in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(LICENSE)" in readme and "(LICENSE-text.md)" in readme
+    pyproject = (ROOT / "code" / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^license = "MIT"', pyproject, re.M), "the package declares its licence"
+    footer = config()["html"]["extra_footer"]
+    assert "creativecommons.org/licenses/by-sa/4.0" in footer and "MIT" in footer
+
+
+def _module(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ci_builds_the_book_once():
+    """The suite's strict build lands in the checkout's _build/; the site step reuses its cache.
+
+    So the README's build command after the tests executes no cell again, and stays strict.
+    """
+    steps = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    test = next(i for i, run in enumerate(runs) if "tasks.py test" in run)
+    book = next(i for i, run in enumerate(runs) if "tasks.py book" in run)
+    assert test < book, "the site is built after the suite, from its cache"
+    env = steps[test].get("env", {})
+    assert (ROOT / env[BUILD_DIR_VARIABLE]).resolve() == ROOT, "the suite builds into _build/"
+    assert env.get("CHROMIUM"), "the browser test needs the runner's browser named"
+    upload = next(s for s in steps if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "_build/html"
+    # Same strict command in both steps, and a cache to reuse.
+    assert _module(ROOT / "tasks.py").BUILD_ARGS == BUILD_ARGS
+    assert {"-W", "-n", "--keep-going"} <= set(BUILD_ARGS)
+    assert config()["execute"]["execute_notebooks"] == "cache"
+    # The variable is not a setting of the book: it must not change the cache key.
+    handbook = _module(ROOT / "book" / "_ext" / "handbook.py")
+    assert handbook.fingerprint([], environ={BUILD_DIR_VARIABLE: "."}) == handbook.fingerprint(
+        [], environ={}
+    )
+
+
+def test_ci_installs_a_browser_for_the_browser_test():
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "command -v chromium" in run and "apt-get install" in run
+    assert run.index("apt-get install") < run.index("python3 tasks.py test")

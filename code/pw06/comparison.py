@@ -72,14 +72,17 @@ class SameModel:
 
 
 def same_model(sequential, functional, forward, params, x) -> SameModel:
-    """Compare the Keras models with the low-level network ``forward(params, x)`` on ``x``."""
+    """The Keras models against the low-level ``forward(params, x)``,
+    on inputs ``x``."""
     reference = sequential(x).numpy()
+    apis = np.abs(functional(x).numpy() - reference).max()
+    lowlevel = np.abs(forward(params, x).numpy() - reference).max()
     return SameModel(
         sequential_params=int(sequential.count_params()),
         functional_params=int(functional.count_params()),
-        lowlevel_params=int(sum(int(np.prod(p.shape)) for p in params)),
-        max_abs_diff_apis=float(np.abs(functional(x).numpy() - reference).max()),
-        max_abs_diff_lowlevel=float(np.abs(forward(params, x).numpy() - reference).max()),
+        lowlevel_params=int(sum(np.prod(p.shape) for p in params)),
+        max_abs_diff_apis=float(apis),
+        max_abs_diff_lowlevel=float(lowlevel),
     )
 
 
@@ -181,23 +184,33 @@ class Comparison:
         return [self.eager, self.graph, self.keras_default, self.keras_same]
 
     def comment(self) -> str:
-        """What the measurements say, in sentences computed from them."""
-        cpu = {row.implementation: row.cpu_per_epoch for row in self.rows}
-        graph, default, same = self.graph, self.keras_default, self.keras_same
-        return (
-            f"The fastest per epoch in CPU time is {min(cpu, key=cpu.get)}. "
-            f"The low-level tf.function epoch is "
-            f"{times(graph.cpu_per_epoch, default.cpu_per_epoch)} than Keras fit with its "
-            f"default batch in CPU time per epoch (ratio {self.cpu_ratio:.2f}), and "
-            f"{times(graph.cpu_per_epoch, same.cpu_per_epoch)} than Keras fit at the same batch "
-            f"size (ratio {self.same_batch_cpu_ratio:.2f}). Compiling with tf.function makes the "
-            f"low-level training {self.eager.wall_per_epoch / graph.wall_per_epoch:.1f}× faster "
-            f"than eager execution (wall time). At the same batch size Keras is "
-            f"{times(same.cpu_per_epoch, default.cpu_per_epoch)} than with its default batch of "
-            f"{default.batch_size}, which takes {self.default_steps} instead of "
-            f"{self.same_steps} steps per epoch. Accuracy: {accuracy_sentence(default, graph)}; "
-            f"{accuracy_sentence(same, graph)}."
-        )
+        """What the measurements say, computed from them."""
+        graph, default = self.graph, self.keras_default
+        same = self.keras_same
+        cpu = {r.implementation: r.cpu_per_epoch for r in self.rows}
+        fastest = min(cpu, key=cpu.get)
+        compiled = self.eager.wall_per_epoch / graph.wall_per_epoch
+        parts = [
+            f"The fastest per epoch in CPU time is {fastest}. ",
+            "The low-level tf.function epoch is ",
+            times(graph.cpu_per_epoch, default.cpu_per_epoch),
+            " than Keras fit with its default batch in CPU time per ",
+            f"epoch (ratio {self.cpu_ratio:.2f}), and ",
+            times(graph.cpu_per_epoch, same.cpu_per_epoch),
+            " than Keras fit at the same batch size ",
+            f"(ratio {self.same_batch_cpu_ratio:.2f}). ",
+            "Compiling with tf.function makes the low-level training ",
+            f"{compiled:.1f}× faster than eager execution ",
+            "(wall time). ",
+            "At the same batch size Keras is ",
+            times(same.cpu_per_epoch, default.cpu_per_epoch),
+            f" than with its default batch of {default.batch_size}, ",
+            f"which takes {self.default_steps} instead of ",
+            f"{self.same_steps} steps per epoch. ",
+            f"Accuracy: {accuracy_sentence(default, graph)}; ",
+            f"{accuracy_sentence(same, graph)}.",
+        ]
+        return "".join(parts)
 
     @property
     def cpu_ratio(self) -> float:

@@ -25,7 +25,6 @@ import gzip
 import hashlib
 import importlib.resources
 import io
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,15 +196,10 @@ def stratified_split(
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:
-    """``uint8`` images, shape (n, 28, 28) or (n, 784) → ``float32`` (n, 784) in [0, 1]."""
+    """``uint8`` images of any shape (n, 28, 28) or (n, 784) → ``float32`` (n, 784) in [0, 1]."""
     images = np.asarray(images)
-    if images.ndim < 2 or math.prod(images.shape[1:]) != N_FEATURES:
-        raise ValueError(
-            f"images must have shape (n, {IMAGE_SHAPE[0]}, {IMAGE_SHAPE[1]}) or (n, {N_FEATURES})"
-            f", got {images.shape}"
-        )
     ### BEGIN SOLUTION
-    x = images.reshape(len(images), N_FEATURES)  # one row of 784 pixels per image
+    x = images.reshape(len(images), -1)  # one row of 784 pixels per image
     return (x / np.float32(255.0)).astype(np.float32)
     ### END SOLUTION
 
@@ -234,9 +228,10 @@ def load(
 ) -> Digits:
     """Load, split and preprocess the digits.
 
-    ``source``: ``"mnist5k"`` or ``"mnist"``; ``None`` reads ``$PW06_DATASET`` (default
-    ``"mnist5k"``). ``test_fraction`` and ``seed`` define the stratified split of the sample;
-    the full MNIST keeps its official split. ``cache_dir`` is where the full MNIST is cached.
+    ``source``: ``"mnist5k"`` or ``"mnist"``; ``None`` reads
+    ``$PW06_DATASET`` (default ``"mnist5k"``). ``test_fraction`` and
+    ``seed`` define the stratified split of the sample; the full MNIST
+    keeps its official split. ``cache_dir``: where it is cached.
     """
     source = resolve_source(source)
     if source == "mnist5k":

@@ -138,11 +138,6 @@ def platform_name() -> str:
     return f"{system} {release} ({platform.machine()})"
 
 
-def usable_cores() -> int:
-    """CPU cores this process may run on (respects CPU affinity where the OS supports it)."""
-    return cpu_count()
-
-
 def os_thread_count() -> int | None:
     """Threads the operating system runs for this process, or ``None`` if it cannot be read."""
     try:
@@ -285,7 +280,7 @@ def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationRepo
         "python_executable": sys.executable,
         "platform": platform_name(),
     }
-    cores = usable_cores()
+    cores = cpu_count()  # the cores this process may run on (CPU affinity)
     problems = []
     if load is None:
         from pw06.tf_quiet import load

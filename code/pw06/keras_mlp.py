@@ -1,14 +1,18 @@
-"""The MLP of Exercise 3 again, in Keras (Exercise 4): both APIs, ``compile`` and ``fit``.
+"""The MLP of Exercise 3 again, in Keras (Exercise 4): both APIs,
+``compile`` and ``fit``.
 
-Same network as :mod:`pw06.lowlevel_mlp` — D inputs, H ReLU units, K sigmoid outputs trained
-with the MSE (or, with ``output="softmax"``, linear outputs trained with the softmax
-cross-entropy from the logits) — with the same initial weights for the same seed, the same loss
-and plain SGD with the same learning rate. Built twice: with the Sequential API and with the
-Functional API.
+The network of :mod:`pw06.lowlevel_mlp` — D inputs, H ReLU units, K
+sigmoid outputs trained with the MSE (or, with ``output="softmax"``,
+linear outputs trained with the softmax cross-entropy of the logits) —
+with the same initial weights for the same seed, the same loss and
+plain SGD at the same learning rate. Built twice: with the Sequential
+API and with the Functional API.
 
-For the comparison (:mod:`pw06.comparison`), every run is timed epoch by epoch, wall and CPU
-(:mod:`pw06.timing`), into the same :class:`pw06.training.Run` records as the low-level runs;
-the first epoch, which includes tracing the training graph, is kept apart from the steady state.
+For the comparison (:mod:`pw06.comparison`), every run is timed epoch
+by epoch, wall and CPU (:mod:`pw06.timing`), into the same
+:class:`pw06.training.Run` records as the low-level runs; the first
+epoch, which includes tracing the training graph, is kept apart.
+Lines are at most 72 characters: the pages show this code.
 """
 
 from __future__ import annotations
@@ -25,37 +29,42 @@ from pw06.tf_quiet import load
 from pw06.timing import Stopwatch
 
 tf = load()
-import keras  # noqa: E402  (after TensorFlow, so its start-up log stays hidden)
+import keras  # noqa: E402  (after TensorFlow: its start-up log stays hidden)
 
 
 def _output_activation(output: str):
+    """The output layer's activation; softmax models output logits,
+    and their loss applies the softmax (numerically stable)."""
     if output not in ll.OUTPUTS:
         raise ValueError(f"output must be one of {ll.OUTPUTS}, got {output!r}")
-    # softmax: the model outputs logits; the loss applies the softmax (numerically stable)
     return "sigmoid" if output == "sigmoid" else None
 
 
-def initial_weights(n_inputs: int, n_hidden: int, n_outputs: int, seed: int) -> list:
-    """The low-level chapter's initial ``[W1, b1, W2, b2]`` for ``seed``, as NumPy arrays."""
-    return [p.numpy() for p in ll.init_params(n_inputs, n_hidden, n_outputs, seed)]
+def initial_weights(n_inputs, n_hidden, n_outputs, seed) -> list:
+    """The low-level chapter's initial ``[W1, b1, W2, b2]`` for
+    ``seed``, as NumPy arrays (``init_params`` checks the sizes)."""
+    params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
+    return [p.numpy() for p in params]
 
 
 def build_sequential(
-    n_inputs: int = N_FEATURES,
-    n_hidden: int = 300,
-    n_outputs: int = N_CLASSES,
+    n_inputs=N_FEATURES,
+    n_hidden=300,
+    n_outputs=N_CLASSES,
     *,
-    output: str = "sigmoid",
-    seed: int = 0,
+    output="sigmoid",
+    seed=0,
 ) -> keras.Sequential:
-    """The MLP as a ``keras.Sequential`` stack, initialised like ``ll.init_params(..., seed)``."""
-    weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)  # checks the sizes too
+    """The MLP as a ``keras.Sequential`` stack, initialised like
+    ``ll.init_params(..., seed)``."""
+    weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)
+    activation = _output_activation(output)
     ### BEGIN SOLUTION
     model = keras.Sequential(
         [
             keras.Input(shape=(n_inputs,), name="pixels"),
-            keras.layers.Dense(n_hidden, activation="relu", name="hidden"),
-            keras.layers.Dense(n_outputs, activation=_output_activation(output), name="output"),
+            keras.layers.Dense(n_hidden, "relu", name="hidden"),
+            keras.layers.Dense(n_outputs, activation, name="output"),
         ],
         name="mlp_sequential",
     )
@@ -65,80 +74,84 @@ def build_sequential(
 
 
 def build_functional(
-    n_inputs: int = N_FEATURES,
-    n_hidden: int = 300,
-    n_outputs: int = N_CLASSES,
+    n_inputs=N_FEATURES,
+    n_hidden=300,
+    n_outputs=N_CLASSES,
     *,
-    output: str = "sigmoid",
-    seed: int = 0,
+    output="sigmoid",
+    seed=0,
 ) -> keras.Model:
-    """The same MLP with the Functional API: layers called on tensors, from Input to Model."""
-    weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)  # checks the sizes too
+    """The same MLP with the Functional API: layers called on
+    tensors, from ``keras.Input`` to ``keras.Model``."""
+    weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)
+    activation = _output_activation(output)
     ### BEGIN SOLUTION
     inputs = keras.Input(shape=(n_inputs,), name="pixels")
-    hidden = keras.layers.Dense(n_hidden, activation="relu", name="hidden")(inputs)
-    outputs = keras.layers.Dense(n_outputs, activation=_output_activation(output), name="output")(
-        hidden
-    )
-    model = keras.Model(inputs=inputs, outputs=outputs, name="mlp_functional")
+    hidden = keras.layers.Dense(n_hidden, "relu", name="hidden")
+    last = keras.layers.Dense(n_outputs, activation, name="output")
+    outputs = last(hidden(inputs))
+    model = keras.Model(inputs, outputs, name="mlp_functional")
     ### END SOLUTION
     model.set_weights(weights)
     return model
 
 
-def compile_model(model: keras.Model, learning_rate: float, output: str = "sigmoid"):
-    """Plain SGD and the loss of the low-level model: MSE, or cross-entropy from logits."""
+def compile_model(model, learning_rate, output="sigmoid"):
+    """Plain SGD and the loss of the low-level model: the MSE, or
+    the cross-entropy from the logits."""
     _output_activation(output)
     ### BEGIN SOLUTION
-    loss = (
-        keras.losses.MeanSquaredError()
-        if output == "sigmoid"
-        else keras.losses.CategoricalCrossentropy(from_logits=True)
-    )
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=loss)
+    if output == "sigmoid":
+        loss = keras.losses.MeanSquaredError()
+    else:
+        loss = keras.losses.CategoricalCrossentropy(from_logits=True)
+    sgd = keras.optimizers.SGD(learning_rate=learning_rate)
+    model.compile(optimizer=sgd, loss=loss)
     ### END SOLUTION
     return model
 
 
 class _BatchProbe(keras.layers.Layer):
-    """Identity layer that records the batch size of every call (eager runs only)."""
+    """Identity layer recording the batch size of every call (eager
+    runs only)."""
 
     def __init__(self):
         super().__init__()
         self.sizes: list[int] = []
 
     def call(self, x):
-        if x.shape[0] is not None:  # None while Keras builds the model symbolically
+        if x.shape[0] is not None:  # None while Keras builds the model
             self.sizes.append(int(x.shape[0]))
         return x
 
 
 @functools.cache
 def default_batch_size() -> int:
-    """The batch size ``model.fit`` uses when it is not given, observed on a tiny model.
-
-    The model is run eagerly so that a probe layer sees each mini-batch's real size.
-    """
+    """The batch size ``model.fit`` uses when none is given, observed
+    on a tiny model run eagerly: a probe layer sees each mini-batch."""
     probe = _BatchProbe()
-    model = keras.Sequential([keras.Input(shape=(1,)), probe, keras.layers.Dense(1)])
+    layers = [keras.Input(shape=(1,)), probe, keras.layers.Dense(1)]
+    model = keras.Sequential(layers)
     model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
-    n = 100
-    model.fit(np.zeros((n, 1), np.float32), np.zeros((n, 1), np.float32), epochs=1, verbose=0)
+    zeros = np.zeros((100, 1), np.float32)
+    model.fit(zeros, zeros, epochs=1, verbose=0)
     return max(probe.sizes)
 
 
 class EpochClock(keras.callbacks.Callback):
-    """Times each epoch of ``fit`` (wall and process CPU) into a ``Run``, then evaluates.
+    """Times each epoch of ``fit`` (wall and CPU) into a ``Run``, then
+    evaluates.
 
-    The first epoch is timed from ``start()`` — called just before ``fit`` — so it includes
-    the set-up and the tracing of Keras's training function. The evaluation after each epoch
-    (training loss and error, test error) is not timed. ``stopwatch``: a
+    The first epoch is timed from ``start()`` — called just before
+    ``fit`` — so it includes the set-up and the tracing of Keras's
+    training function. The evaluation after each epoch (training loss
+    and error, test error) is not timed. ``stopwatch``: a
     :class:`pw06.timing.Stopwatch`, whose clocks a test may replace.
     """
 
-    def __init__(self, record: training.Run, data, every_epoch=True, stopwatch=None):
+    def __init__(self, record, data, every_epoch=True, stopwatch=None):
         super().__init__()
-        self.record = record
+        self.record = record  # a training.Run
         self.data = data  # (x, labels, x_test, labels_test)
         self.every_epoch = every_epoch
         self.stopwatch = stopwatch or Stopwatch()
@@ -152,60 +165,71 @@ class EpochClock(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         wall, cpu = self.stopwatch.stop()
-        self.record.wall.append(wall)
-        self.record.cpu.append(cpu)
-        self.record.learning_rate.append(float(self.model.optimizer.learning_rate.numpy()))
-        if not (self.every_epoch or epoch == self.params["epochs"] - 1):
+        record = self.record
+        record.wall.append(wall)
+        record.cpu.append(cpu)
+        rate = self.model.optimizer.learning_rate.numpy()
+        record.learning_rate.append(float(rate))
+        last = epoch == self.params["epochs"] - 1
+        if not (self.every_epoch or last):
             return
         x, labels, x_test, labels_test = self.data
         loss, train_error = evaluate(self.model, x, labels)
-        self.record.loss.append(loss)
-        self.record.train_error.append(train_error)
+        record.loss.append(loss)
+        record.train_error.append(train_error)
         if x_test is not None:
-            self.record.test_error.append(evaluate(self.model, x_test, labels_test)[1])
+            test_error = evaluate(self.model, x_test, labels_test)[1]
+            record.test_error.append(test_error)
 
 
-def evaluate(model: keras.Model, x, labels) -> tuple[float, float]:
-    """(loss, error rate in percent) of a compiled Keras model on inputs and integer labels."""
+def evaluate(model, x, labels) -> tuple[float, float]:
+    """(loss, error rate in percent) of a compiled Keras model on
+    inputs and integer labels."""
     outputs = model(x, training=False)
-    loss = float(model.loss(tf.one_hot(labels, outputs.shape[-1]), outputs))
-    wrong = np.argmax(outputs.numpy(), axis=1) != np.asarray(labels)
-    return loss, 100.0 * float(np.mean(wrong))
+    targets = tf.one_hot(labels, outputs.shape[-1])
+    loss = float(model.loss(targets, outputs))
+    predicted = np.argmax(outputs.numpy(), axis=1)
+    return loss, 100.0 * float(np.mean(predicted != np.asarray(labels)))
 
 
 def fit_keras(
-    model: keras.Model,
+    model,
     x_train,
     y_train,
     *,
-    epochs: int,
-    batch_size: int | None,
-    seed: int,
+    epochs,
+    batch_size,
+    seed,
     x_test=None,
     y_test=None,
-    every_epoch: bool = True,
+    every_epoch=True,
     callbacks=(),
     stopwatch=None,
 ) -> training.Run:
-    """``model.fit`` on one-hot targets (``batch_size=None``: Keras's default), timed.
+    """``model.fit`` on one-hot targets, timed; ``batch_size=None``
+    leaves the batch size to Keras.
 
-    ``seed`` seeds Keras's shuffling. The model keeps its current weights (set them with
-    ``model.set_weights(initial_weights(...))`` for a new run). ``callbacks``: more Keras
-    callbacks, called after the timing one.
+    ``seed`` seeds Keras's shuffling. The model keeps its weights (set
+    them with ``model.set_weights(initial_weights(...))`` for a new
+    run). ``callbacks``: more callbacks, after the timing one.
     """
-    weights = model.weights  # [W1, b1, W2, b2]: the same checks as the low-level lesson
+    weights = model.weights  # [W1, b1, W2, b2]: the lesson's checks
     x_train = ll.check_inputs(x_train, weights, "x_train").numpy()
-    y_train = ll.check_labels(y_train, weights, len(x_train), "y_train")
+    n = len(x_train)
+    y_train = ll.check_labels(y_train, weights, n, "y_train")
     if x_test is not None:
         x_test = ll.check_inputs(x_test, weights, "x_test").numpy()
-        y_test = ll.check_labels(y_test, weights, len(x_test), "y_test")
+        n_test = len(x_test)
+        y_test = ll.check_labels(y_test, weights, n_test, "y_test")
     ll.check_count(epochs, "epochs")
     if batch_size is not None:
         ll.check_count(batch_size, "batch_size")
     keras.utils.set_random_seed(seed)
-    record = training.Run(mode="keras", seed=seed, batch_size=batch_size or default_batch_size())
+    batch = batch_size or default_batch_size()
+    record = training.Run(mode="keras", seed=seed, batch_size=batch)
     record.initial_loss = evaluate(model, x_train, y_train)[0]
-    clock = EpochClock(record, (x_train, y_train, x_test, y_test), every_epoch, stopwatch)
+    data = (x_train, y_train, x_test, y_test)
+    clock = EpochClock(record, data, every_epoch, stopwatch)
     targets = np.eye(model.output_shape[-1], dtype=np.float32)[y_train]
     clock.start()
     model.fit(
@@ -217,9 +241,11 @@ def fit_keras(
         callbacks=[clock, *callbacks],
     )
     if not all(math.isfinite(v) for v in record.loss):
-        raise ll.NonFiniteLossError(f"the Keras training loss became non-finite: {record.loss}")
+        message = f"the Keras training loss became {record.loss}"
+        raise ll.NonFiniteLossError(message)
     if x_test is not None:
-        record.test_predictions = np.argmax(model(x_test, training=False).numpy(), axis=1)
+        outputs = model(x_test, training=False).numpy()
+        record.test_predictions = np.argmax(outputs, axis=1)
     return record
 
 

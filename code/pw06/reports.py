@@ -177,15 +177,16 @@ def confusions(labels, predicted, n_classes: int, shown: int = 30) -> Confusions
     )
 
 
-def output_gradients(params, x, t, output: str):
-    """∂L/∂Z, the gradient of the loss summed over the examples with respect to the logits
-    Z (one row per example), for sigmoid + MSE or softmax + cross-entropy."""
+def output_gradients(params, x, t, output):
+    """∂L/∂Z: the gradient of the loss, summed over the examples, with
+    respect to the logits Z (one row per example), for sigmoid + MSE
+    or softmax + cross-entropy."""
     z = ll.logits(params, x)
     n = float(len(z))
     with tf.GradientTape() as tape:
         tape.watch(z)
-        if output == "sigmoid":
-            loss = n * ll.mse_loss(tf.sigmoid(z), t)  # mean over examples × n: the sum
+        if output == "sigmoid":  # n × the mean over examples: the sum
+            loss = n * ll.mse_loss(tf.sigmoid(z), t)
         else:
             loss = n * ll.cross_entropy_loss(z, t)
     return tape.gradient(loss, z).numpy()

@@ -79,32 +79,36 @@ class Run:
         )
 
 
-def epoch_graph(params, output: str = "sigmoid"):
-    """One epoch of mini-batch SGD compiled into a single graph, for the parameters ``params``.
+def epoch_graph(params, output="sigmoid"):
+    """One epoch of mini-batch SGD for ``params``, as a single graph.
 
-    Every mini-batch is a call of the lesson's ``train_step``; AutoGraph turns the loop over
-    ``tf.range`` into graph control flow. Called with the inputs, the one-hot targets, the
-    epoch's shuffled example indices, the batch size and the learning rate — all tensors, so
-    one trace serves every epoch, batch size and schedule. Returns the loss of every step.
+    Every mini-batch is a call of the lesson's ``train_step``;
+    AutoGraph turns the loop over ``tf.range`` into graph control
+    flow. Arguments: inputs, one-hot targets, the epoch's shuffled
+    example indices, batch size, learning rate — all tensors, so one
+    trace serves every epoch, batch size and schedule. Returns the
+    loss of every step.
     """
-    n_inputs, n_outputs = int(params[0].shape[0]), int(params[-1].shape[0])
+    n_inputs = int(params[0].shape[0])
+    n_outputs = int(params[-1].shape[0])
+    signature = [
+        tf.TensorSpec([None, n_inputs], tf.float32),  # x
+        tf.TensorSpec([None, n_outputs], tf.float32),  # t
+        tf.TensorSpec([None], tf.int32),  # order
+        tf.TensorSpec([], tf.int32),  # batch_size
+        tf.TensorSpec([], tf.float32),  # learning rate
+    ]
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, n_inputs], tf.float32),
-            tf.TensorSpec([None, n_outputs], tf.float32),
-            tf.TensorSpec([None], tf.int32),
-            tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.float32),
-        ]
-    )
-    def run_epoch(x, t, order, batch_size, learning_rate):
-        n_batches = (tf.size(order) + batch_size - 1) // batch_size
-        losses = tf.TensorArray(tf.float32, size=n_batches)
-        for i in tf.range(n_batches):
+    @tf.function(input_signature=signature)
+    def run_epoch(x, t, order, batch_size, rate):
+        n = (tf.size(order) + batch_size - 1) // batch_size
+        losses = tf.TensorArray(tf.float32, size=n)
+        for i in tf.range(n):
             batch = order[i * batch_size : (i + 1) * batch_size]
-            x_batch, t_batch = tf.gather(x, batch), tf.gather(t, batch)
-            losses = losses.write(i, ll.train_step(params, x_batch, t_batch, learning_rate, output))
+            x_batch = tf.gather(x, batch)
+            t_batch = tf.gather(t, batch)
+            loss = ll.train_step(params, x_batch, t_batch, rate, output)
+            losses = losses.write(i, loss)
         return losses.stack()
 
     return run_epoch
@@ -236,14 +240,25 @@ class Trainer:
         clock.start()
         if self.mode == "graph":
             history = fit_graph(
-                self.params, x, t, **settings, seed=seed, run_epoch=self.run_epoch,
+                self.params,
+                x,
+                t,
+                **settings,
+                seed=seed,
+                run_epoch=self.run_epoch,
                 on_epoch_end=on_epoch_end,
-            )  # fmt: skip
+            )
         else:
             history = ll.fit(
-                self.params, x, t, **settings, seed=seed, output=self.output, step=self.step,
+                self.params,
+                x,
+                t,
+                **settings,
+                seed=seed,
+                output=self.output,
+                step=self.step,
                 on_epoch_end=on_epoch_end,
-            )  # fmt: skip
+            )
         clock.stop()
         record.step_loss, record.learning_rate = history.step_loss, history.learning_rate
         if x_test is not None:

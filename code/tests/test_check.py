@@ -91,7 +91,7 @@ MISTAKES = {
     "images not flattened": (
         check.preprocess,
         data.preprocess,
-        "x = images.reshape(len(images), N_FEATURES)",
+        "x = images.reshape(len(images), -1)",
         "x = images",
         "flatten each 28×28 image",
     ),
@@ -350,15 +350,15 @@ MISTAKES = {
     "Keras: softmax output in the sigmoid network": (
         check.build_sequential,
         km.build_sequential,
-        "activation=_output_activation(output)",
-        'activation="softmax"',
+        'keras.layers.Dense(n_outputs, activation, name="output")',
+        'keras.layers.Dense(n_outputs, "softmax", name="output")',
         "sigmoid/softmax mixed up",
     ),
     "Keras: missing ReLU": (
         check.build_functional,
         km.build_functional,
-        'activation="relu"',
-        "activation=None",
+        'keras.layers.Dense(n_hidden, "relu", name="hidden")',
+        'keras.layers.Dense(n_hidden, None, name="hidden")',
         "missing ReLU",
     ),
     "Keras: Adam instead of SGD": (
@@ -396,7 +396,7 @@ def test_forward_names_a_mistake_made_in_logits(capsys):
 
 def test_the_sigmoid_network_in_the_softmax_variant_is_named(capsys):
     sigmoid_always = inject(
-        km.build_sequential, "activation=_output_activation(output)", 'activation="sigmoid"'
+        km.build_sequential, "activation = _output_activation(output)", 'activation = "sigmoid"'
     )
     ok, line = run(capsys, check.build_sequential, sigmoid_always, output="softmax")
     assert not ok and "sigmoid/softmax mixed up" in line

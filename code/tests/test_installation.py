@@ -10,6 +10,7 @@ from importlib import metadata
 
 import pytest
 from pw06 import installation
+from pw06.environment import cpu_count
 from pw06.installation import (
     InstallationReport,
     PythonSupport,
@@ -87,7 +88,7 @@ def test_verify_installation_on_this_machine(report):
     assert report.matmul_device.endswith(":0")
     assert report.gradient == 6.0
     assert report.seconds > 0
-    assert report.usable_cores >= 1
+    assert report.usable_cores == cpu_count() >= 1  # the affinity-aware count
     assert report.intra_op_threads >= 1 and report.inter_op_threads >= 1
     assert report.os_threads is None or report.os_threads >= 1
     assert report.tensorflow_python == python_support("tensorflow").range

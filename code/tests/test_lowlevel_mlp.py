@@ -267,7 +267,7 @@ def test_bad_sizes_name_the_argument(sizes, message):
         (lambda x, t: (np.where(x > 0.5, np.nan, x), t), "x contains NaN"),
         (lambda x, t: (x[:0], t[:0]), "x must hold at least one example"),
         (lambda x, t: (x, t[:-1]), r"t must be one-hot targets of shape \(40, 3\)"),
-        (lambda x, t: (x, t.argmax(axis=1)), "integer labels"),
+        (lambda x, t: (x, t.argmax(axis=1)), r"labels\? one-hot encode them"),
         (lambda x, t: (x, 2 * t), "t must be one-hot: each row has a single 1"),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -9,35 +10,61 @@ import pytest
 from pw06 import keras_mlp as km
 from pw06 import lowlevel_mlp as ll
 from pw06 import review_questions as rq
-from pw06.review_questions import tf
+from pw06.tf_quiet import load
+
+tf = load()
 
 
 # --- Q1 -----------------------------------------------------------------------------------------
 def test_gates_distribute_swap_and_route():
     r = rq.gate_demo(x=3.0, y=-4.0, z=2.0, w=-1.0)
-    assert r["engine"] == {"f": -20.0, "x": -8.0, "y": 6.0, "z": 2.0, "w": 0.0}
-    assert r["tape"] == pytest.approx(r["engine"], abs=1e-12)
-    assert r["max_abs_diff"] <= 1e-12
-    up = r["upstream"]
+    assert r.engine == {"f": -20.0, "x": -8.0, "y": 6.0, "z": 2.0, "w": 0.0}
+    assert r.tape == pytest.approx(r.engine, abs=1e-12)
+    assert r.max_abs_diff <= 1e-12
+    up = r.upstream
     assert up == 2.0  # the ×2 gate scales 1.0 into the add gate
-    assert r["engine"]["x"] == up * -4.0 and r["engine"]["y"] == up * 3.0  # multiply swaps
-    assert (r["engine"]["z"], r["engine"]["w"]) == (up, 0.0)  # max routes to the winner
-    assert r["output"].label == "f"
-    rows = {row["quantity"]: (row["engine"], row["tf.GradientTape"]) for row in r["table"]}
+    assert r.engine["x"] == up * -4.0 and r.engine["y"] == up * 3.0  # multiply swaps
+    assert (r.engine["z"], r.engine["w"]) == (up, 0.0)  # max routes to the winner
+    assert r.output.label == "f"
+    rows = {row["quantity"]: (row["engine"], row["tf.GradientTape"]) for row in r.rows()}
     assert list(rows) == ["f", "∂f/∂x", "∂f/∂y", "∂f/∂z", "∂f/∂w"]
     assert [engine for engine, _ in rows.values()] == [-20.0, -8.0, 6.0, 2.0, 0.0]
     assert all(engine == pytest.approx(tape) for engine, tape in rows.values())
 
 
+def test_gate_numbers_are_plain_floats_named_for_the_page():
+    numbers = rq.gate_demo(x=3, y=-4, z=2, w=-1).numbers()
+    assert numbers == {
+        "x": 3.0, "y": -4.0, "z": 2.0, "w": -1.0, "f": -20.0,
+        "dx": -8.0, "dy": 6.0, "dz": 2.0, "dw": 0.0, "upstream": 2.0, "max_abs_diff": 0.0,
+    }  # fmt: skip
+    assert all(type(v) is float for v in numbers.values())
+
+
 def test_max_routes_to_the_other_input_when_it_wins():
     r = rq.gate_demo(x=1.0, y=1.0, z=-5.0, w=4.0)
-    assert (r["engine"]["z"], r["engine"]["w"]) == (0.0, 2.0)
-    assert r["tape"] == pytest.approx(r["engine"])
+    assert (r.engine["z"], r.engine["w"]) == (0.0, 2.0)
+    assert r.tape == pytest.approx(r.engine)
 
 
 def test_fan_out_sums_the_paths():
     r = rq.fan_out_demo(x=3.0, y=-4.0)
-    assert r["engine"] == r["tape"] == r["via_product"] + r["via_sum"] == -3.0
+    assert r.engine == r.tape == r.via_product + r.via_sum == -3.0
+    assert rq.fan_out_demo(x=0.5, y=2.0).engine == 3.0  # y + 1, whatever x
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: rq.gate_demo(x="3"), TypeError, "x must be a number"),
+        (lambda: rq.gate_demo(w=None), TypeError, "w must be a number"),
+        (lambda: rq.gate_demo(z=math.nan), ValueError, "z must be finite"),
+        (lambda: rq.fan_out_demo(y=True), TypeError, "y must be a number"),
+    ],
+)
+def test_gate_inputs_must_be_numbers(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
 
 
 # --- Q2 -----------------------------------------------------------------------------------------
@@ -84,17 +111,41 @@ def test_export_and_reload_without_python_code(tmp_path):
     assert r.glue()["rq_export_files"] == ", ".join(r.files)
 
 
-def test_constant_subgraph_is_folded():
-    r = rq.constant_folding_demo(size=64, n_matmuls=10, repeats=3)
-    assert all(v > 0 for v in r.values())
-    assert r["constant_graph_ms"] < r["constant_eager_ms"]
+def test_constant_folding_demo_reports_median_times():
+    r = rq.constant_folding_demo(size=32, n_matmuls=3, repeats=2)
+    times = (r.constant_eager_ms, r.constant_graph_ms, r.input_eager_ms, r.input_graph_ms)
+    assert all(t > 0 for t in times)
+    assert r.graph_ratio == pytest.approx(r.input_graph_ms / r.constant_graph_ms)
+
+
+def test_folding_verdict_follows_the_times():
+    folded = rq.FoldingTimes(40.0, 0.5, 41.0, 39.0)
+    assert folded.graph_ratio == 78.0 and "computed once" in folded.verdict()
+    close = rq.FoldingTimes(40.0, 30.0, 41.0, 39.0)
+    assert "no folding" in close.verdict()
+
+
+def test_timing_arguments_are_checked():
+    with pytest.raises(ValueError, match="repeats must be a positive integer, got 0"):
+        rq.constant_folding_demo(size=8, n_matmuls=1, repeats=0)
+    with pytest.raises(ValueError, match="n_matmuls must be a positive integer"):
+        rq.matmul_chain(8, 2.5)
+    with pytest.raises(ValueError, match="size must be a positive integer"):
+        rq.overhead_demo(sizes=(8, -1), n_matmuls=1, repeats=1)
+    with pytest.raises(ValueError, match="sizes must hold two sizes"):
+        rq.overhead_demo(sizes=(8,))
+
+
+def test_matmul_chain_computes_what_it_says():
+    # ones/size, squared n times, stays ones/size: every entry is x / size
+    assert float(rq.matmul_chain(4, 3)(tf.constant(1.0))) == pytest.approx(0.25)
 
 
 def test_placement_is_recorded_and_branches_are_independent():
     r = rq.placement_demo()
-    assert r["device_a"].endswith("CPU:0")
-    assert r["independent"] is True
-    assert r["devices"]["branch_b"] == ""  # left to the runtime
+    assert r.devices["branch_a"].endswith("CPU:0")
+    assert r.devices["branch_b"] == ""  # left to the runtime
+    assert r.independent is True
 
 
 # --- Q3 -----------------------------------------------------------------------------------------
@@ -121,21 +172,41 @@ def test_collatz_is_plain_python():
 
 def test_autograph_turns_python_control_flow_into_one_graph():
     r = rq.autograph_demo(starts=(6, 27))
-    assert r["python"] == r["eager"] == r["graph"] == {6: 8, 27: 111}
-    assert r["traces"] == 1
-    assert r["loop_op"] in ("While", "StatelessWhile")
-    assert any("while_stmt" in line for line in r["converted_statements"])
-    assert any("if_stmt" in line for line in r["converted_statements"])
+    assert r.python == r.eager == r.graph == {6: 8, 27: 111}
+    assert r.traces == 1
+    assert r.loop_op in ("While", "StatelessWhile")
+    assert [line.split("(")[0] for line in r.converted] == ["ag__.if_stmt", "ag__.while_stmt"]
+    assert r.rows() == [
+        {"n": 6, "python": 8, "eager": 8, "graph": 8},
+        {"n": 27, "python": 111, "eager": 111, "graph": 111},
+    ]
+
+
+def test_overhead_demo_times_each_size():
+    rows = rq.overhead_demo(sizes=(4, 16), n_matmuls=2, repeats=2)
+    assert [row.size for row in rows] == [4, 16]
+    assert all(row.eager_ms > 0 and row.graph_ms > 0 for row in rows)
+    assert rows[0].speedup == pytest.approx(rows[0].eager_ms / rows[0].graph_ms)
+
+
+def test_overhead_verdict_follows_the_speedups():
+    shrinking = [rq.Overhead(8, 10.0, 1.0), rq.Overhead(384, 12.0, 10.0)]
+    text = rq.overhead_verdict(shrinking)
+    assert (
+        text == "the graph's advantage shrank from ×10.0 to ×1.2 between 8×8 and 384×384 matrices"
+    )
+    flat = [rq.Overhead(384, 12.0, 10.0), rq.Overhead(8, 2.0, 2.0)]  # any order
+    assert "did not shrink" in rq.overhead_verdict(flat)
 
 
 # --- Q4 -----------------------------------------------------------------------------------------
 def test_tracing_counts(tmp_path):
     r = rq.tracing_demo(tmp_path / "calls.log")
-    assert (r["calls"], r["traces"], r["tracing_count"], r["printed"]) == (6, 4, 4, 6)
-    assert r["traced_with"] == ["()", "(2,)", "3", "4"]
-    assert (r["signature_calls"], r["signature_traces"]) == (3, 1)
-    assert r["signature_shape"] == "(None,)"
-    assert r["calls_table"] == [
+    assert (len(r.calls), r.traces, r.tracing_count, r.printed) == (6, 4, 4, 6)
+    assert r.traced_with == ["()", "(2,)", "3", "4"]
+    assert (r.signature_calls, r.signature_traces) == (3, 1)
+    assert r.signature_shape == "(None,)"
+    assert r.rows() == [
         {"call": "double(tf.constant(1.0))", "traced": True},
         {"call": "double(tf.constant(2.0))", "traced": False},  # same dtype and shape
         {"call": "double(tf.constant([1.0, 2.0]))", "traced": True},  # new shape
@@ -143,52 +214,71 @@ def test_tracing_counts(tmp_path):
         {"call": "double(4)", "traced": True},
         {"call": "double(4)", "traced": False},
     ]
+    assert r.numbers() == {
+        "calls": 6, "traces": 4, "printed": 6, "signature_calls": 3, "signature_traces": 1,
+    }  # fmt: skip
     assert (tmp_path / "calls.log").exists()
 
 
 def test_tracing_demo_without_a_log_path_cleans_up():
     r = rq.tracing_demo()
-    assert (r["calls"], r["traces"], r["printed"]) == (6, 4, 6)
+    assert (len(r.calls), r.traces, r.printed) == (6, 4, 6)
 
 
 def test_python_values_are_frozen_at_trace_time():
     r = rq.frozen_closure_demo(first=0.25, second=2.0)
-    assert r["before"] == r["after"] == 0.25
-    assert r["python_value"] == 2.0 and r["traced_value"] == 0.25
+    assert r.before == r.after == 0.25
+    assert r.python_value == 2.0 and r.traced_value == 0.25
+
+
+def test_frozen_values_carry_no_float32_noise():
+    r = rq.frozen_closure_demo(first=0.1, second=0.2)
+    assert (r.before, r.after) == (0.1, 0.1)  # not 0.10000000149011612
+    assert repr(r.after) == "0.1"
+    with pytest.raises(TypeError, match="second must be a number"):
+        rq.frozen_closure_demo(second="0.5")
 
 
 # --- Q5 -----------------------------------------------------------------------------------------
 def test_tf_gradients_output():
     r = rq.tf_gradients_demo()
-    assert r["length"] == 3
-    assert r["dx"] == [4.0, 6.0, 8.0]  # Σ over ys: w + 2x
-    assert r["dw"] == 6.0 and r["shapes"] == [[3], [], None]
-    assert r["is_none"] == [False, False, True]
-    assert r["du_zero"] == 0.0
-    assert r["weighted"] == [2.0, 0.0, 20.0]
-    assert (r["total"], r["partial"]) == (3.0, 1.0)
-    assert r["eager_error"] == "RuntimeError" and "GradientTape" in r["eager_message"]
-    table = {row["call"]: (row["result"], row["shape"]) for row in r["calls_table"]}
+    assert r.grads == [[4.0, 6.0, 8.0], 6.0, None]  # Σ over ys: w + 2x; Σx; unconnected
+    assert r.du_zero == 0.0
+    assert r.weighted == [2.0, 0.0, 20.0]
+    assert (r.total, r.partial) == (3.0, 1.0)
+    assert r.v1_graph == [2.0, 4.0, 6.0]  # a TensorFlow 1 graph works too
+    assert r.eager_error == "RuntimeError" and "GradientTape" in r.eager_message
+    numbers = r.numbers()
+    assert numbers["length"] == 3 and numbers["du"] == "None"
+    assert (numbers["dx"], numbers["dw"]) == ("[4.0, 6.0, 8.0]", 6.0)
+    assert (numbers["weighted"], numbers["v1_graph"]) == ("[2.0, 0.0, 20.0]", "[2.0, 4.0, 6.0]")
+    table = {row["call"]: (row["result"], row["shape"]) for row in r.rows()}
     assert table["len(tf.gradients(ys, [x, w, u]))"] == ("3", "")
     assert table["tf.gradients(ys, [x, w, u])[0]"] == ("[4.0, 6.0, 8.0]", "[3]")
     assert table["tf.gradients(ys, [x, w, u])[1]"] == ("6.0", "[]")
     assert table["tf.gradients(ys, [x, w, u])[2]"] == ("None", "")
     assert table["tf.gradients(a + b, [a], stop_gradients=[b])[0]"] == ("1.0", "[]")
-    assert table["tf.gradients(…) called eagerly"] == ("RuntimeError", "")
-    assert len(table) == len(r["calls_table"]) == 9
+    assert table["tf.gradients(Σx², [x])[0] in a tf.Graph (tf.compat.v1)"] == (
+        "[2.0, 4.0, 6.0]",
+        "[3]",
+    )
+    assert table["tf.gradients(…) eagerly"] == ("RuntimeError", "")
+    assert len(table) == len(r.rows()) == 10
+    assert all(list(row) == ["call", "result", "shape"] for row in r.rows())
 
 
 # --- Q6 -----------------------------------------------------------------------------------------
 def test_both_apis_build_the_same_mlp():
     r = rq.keras_api_demo(n_inputs=12, n_hidden=7, n_outputs=3, seed=0)
     expected = 12 * 7 + 7 + 7 * 3 + 3
-    assert r["sequential_params"] == r["functional_params"] == expected
-    assert r["max_abs_diff_outputs"] == 0.0
-    assert r["two_input_inputs"] == 2
-    assert r["shared_params"] == 12 * 7 + 7
-    assert r["two_input_params"] == expected  # the shared layer's weights count once
-    assert r["two_input_output_shape"] == [4, 3]
-    rows = r["models"]
+    numbers = r.numbers()
+    assert numbers["sequential_params"] == numbers["functional_params"] == expected
+    assert numbers["max_abs_diff"] == r.max_abs_diff == 0.0
+    assert numbers["two_input_inputs"] == 2
+    assert numbers["shared_params"] == r.shared_params == 12 * 7 + 7
+    assert numbers["two_input_params"] == expected  # the shared layer's weights count once
+    assert r.two_input_output_shape == [4, 3]
+    rows = r.models
     assert [row["API"] for row in rows] == ["Sequential", "Functional", "Functional"]
     assert [row["inputs"] for row in rows] == [1, 1, 2]
     assert [row["parameters"] for row in rows] == [expected] * 3
@@ -197,7 +287,7 @@ def test_both_apis_build_the_same_mlp():
 
 def test_the_mlp_comes_from_the_keras_chapter():
     r = rq.keras_api_demo(n_inputs=6, n_hidden=5, n_outputs=2, seed=3)
-    names = [row["model"] for row in r["models"]]
+    names = [row["model"] for row in r.models]
     assert names[:2] == [
         km.build_sequential(6, 5, 2, seed=3).name,
         km.build_functional(6, 5, 2, seed=3).name,
@@ -209,3 +299,10 @@ def test_two_input_model():
     two = rq.build_two_input_model(4, 3, 2)
     assert len(two.inputs) == 2 and math.prod(two.outputs[0].shape[1:]) == 2
     assert two.count_params() == km.build_sequential(4, 3, 2).count_params()
+
+
+def test_demos_return_small_dataclasses():
+    """Issue 11: small dataclasses, not 6–12-key dicts."""
+    for cls in (rq.GateGradients, rq.FanOut, rq.FoldingTimes, rq.Placement, rq.AutographRun,
+                rq.Overhead, rq.Tracing, rq.FrozenClosure, rq.Gradients, rq.KerasApis):  # fmt: skip
+        assert dataclasses.is_dataclass(cls) and len(dataclasses.fields(cls)) <= 8, cls

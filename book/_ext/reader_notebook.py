@@ -1,0 +1,1005 @@
+"""Reader notebooks: a chapter as plain Jupyter, made from the executed notebook of the build.
+
+A chapter is MyST Markdown, executed by myst-nb into ``_build/jupyter_execute/<page>.ipynb``.
+That notebook still speaks MyST: glue roles, directives, ``from myst_nb import glue``. This
+module turns it into the notebook a reader downloads or opens in Colab:
+
+* glue roles become the values of this build, formatted as on the page; glued figures become
+  images (data URIs: Colab does not show Markdown attachments);
+* ``literalinclude`` blocks become the real source, as fenced code;
+* dropdowns and tabs become ``<details>``, admonitions quoted blocks with a bold title,
+  ``{doc}``/``{ref}``/``{numref}``/``{eq}`` links to the hosted page, math stays ``$…$``;
+* ``glue(...)`` and ``publish(...)`` calls (``pw06.publish`` glues result objects), their
+  imports and ``plt.ioff()`` are dropped; a removed cell
+  keeps only the statements that later cells need (usually none, so it disappears);
+* the executed outputs stay (stderr and glue records dropped), and a hidden first cell
+  installs ``pw06`` when it is missing and loads TensorFlow quietly.
+
+Pure functions only: the Sphinx extension (``handbook.py``) collects the build's data into a
+:class:`Context` and writes the result. The tests call each rule directly.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import copy
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+#: Tag of the set-up cell that the extension injects at the top of each executable page.
+SETUP_TAG = "handbook-setup"
+
+_SOLUTION_MARKER = re.compile(r"^[ \t]*#+[ \t]*(?:BEGIN|END) SOLUTION[ \t]*(?:\r?\n|$)", re.M)
+
+
+def strip_solution_markers(text: str) -> str:
+    """Remove the ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines (nbgrader's markers)."""
+    return _SOLUTION_MARKER.sub("", text)
+
+
+def setup_code(install_spec: str, uses_tensorflow: bool) -> str:
+    """Python of the set-up cell: install ``pw06`` if missing; import TensorFlow quietly.
+
+    The same lines run hidden at the top of every page of the book and at the top of every
+    reader notebook, so that visible code can say ``import tensorflow as tf``.
+    """
+    lines = [
+        "import importlib.util, subprocess, sys",
+        "if importlib.util.find_spec('pw06') is None:",
+        "    subprocess.check_call(",
+        f"        [sys.executable, '-m', 'pip', 'install', '-q', {install_spec!r}]",
+        "    )",
+    ]
+    if uses_tensorflow:
+        lines += [
+            "from pw06.tf_quiet import load  # TensorFlow without its start-up log lines",
+            "_ = load()",
+        ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The build's data
+
+
+@dataclass
+class Context:
+    """What the conversion of one page needs to know about the build."""
+
+    page: str  #: docname of the page converted, e.g. ``"lowlevel_mlp"``
+    glue: Mapping[str, Mapping[str, dict]]  #: docname -> key -> ``{"data": {mime: ...}}``
+    base_url: str  #: the hosted site, e.g. ``https://o.github.io/r/``
+    titles: Mapping[str, str] = field(default_factory=dict)  #: docname -> page title
+    #: label -> (docname, anchor, title) of sections, figures, tables, code blocks
+    labels: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
+    #: label -> (number, format) for numref, e.g. ("3", "Figure %s")
+    numbers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: equation label -> (docname, number)
+    equations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: ``read_include(path as written on the page, options) -> text`` for literalinclude
+    read_include: Callable[[str, dict], str] | None = None
+    #: ``read_file(path as written on the page) -> bytes`` for image and figure
+    read_file: Callable[[str], bytes] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def url(self, docname: str, anchor: str = "") -> str:
+        """The hosted page of ``docname``, with ``#anchor`` if given."""
+        base = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
+        return f"{base}{docname}.html" + (f"#{anchor}" if anchor else "")
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(f"{self.page}: {message}")
+
+
+def site_url(repository_url: str) -> str:
+    """The GitHub Pages address of a GitHub repository: ``https://<owner>.github.io/<repo>/``."""
+    match = re.fullmatch(r"https?://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?", repository_url)
+    if match is None:
+        raise ValueError(
+            f"repository url {repository_url!r}: expected https://github.com/<owner>/<repo>"
+        )
+    owner, repo = match.groups()
+    if repo.lower() == f"{owner.lower()}.github.io":
+        return f"https://{owner.lower()}.github.io/"
+    return f"https://{owner.lower()}.github.io/{repo}/"
+
+
+# --------------------------------------------------------------------------------------------
+# Glue values
+
+
+def format_plain_text(text: str, fmt_spec: str) -> str:
+    """Format a glued ``text/plain`` value as ``{glue:text}`` does (myst-nb's rule)."""
+    try:
+        value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = text
+    if fmt_spec == "":
+        return str(value)
+    type_char = fmt_spec[-1]
+    if type_char == "s":
+        value = str(value)
+    elif type_char in "bcdoxX":
+        value = int(value)
+    elif type_char in "eEfFgGn%":
+        value = float(value)
+    return format(value, fmt_spec)
+
+
+def _split_glue_key(text: str, ctx: Context, *, with_format: bool) -> tuple[str, str, str]:
+    """``[page.md::]key[:fmt]`` -> (docname, key, fmt), parsed as myst-nb parses it."""
+    fmt = "s" if with_format else ""
+    if with_format:
+        parts = text.rsplit(":", 1)
+        if len(parts) == 2:
+            text, fmt = parts
+    docname = ctx.page
+    if "::" in text:
+        path, text = text.split("::", 1)
+        docname = _resolve_docname(path, ctx.page)
+    return docname, text.strip(), fmt
+
+
+def _glue_output(docname: str, key: str, ctx: Context) -> dict | None:
+    output = ctx.glue.get(docname, {}).get(key)
+    if output is None:
+        ctx.warn(f"glue key {key!r} not found in the glue data of {docname!r}")
+    return output
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|$])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape what Markdown (and Jupyter's math) would otherwise interpret."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _data_uri(mime: str, data: str | bytes) -> str:
+    if isinstance(data, bytes):
+        data = base64.b64encode(data).decode("ascii")
+    elif mime == "image/svg+xml":
+        data = base64.b64encode(data.encode("utf-8")).decode("ascii")
+    return f"data:{mime};base64,{''.join(data.split())}"
+
+
+def _image(uri: str, alt: str) -> str:
+    alt = re.sub(r"[\[\]\n]", " ", alt).strip()
+    return f"![{alt}]({uri})"
+
+
+def render_mime(output: dict, *, inline: bool, alt: str = "") -> str:
+    """Markdown for a glued output: its richest representation that Markdown can hold."""
+    data = output.get("data", {})
+    if "text/markdown" in data:
+        return _text(data["text/markdown"]).strip()
+    if "text/html" in data:
+        html = _html(_text(data["text/html"]))
+        return html if inline else f"\n{html}\n"
+    for mime in ("image/png", "image/jpeg", "image/gif", "image/svg+xml"):
+        if mime in data:
+            return _image(_data_uri(mime, _text(data[mime])), alt or "figure")
+    if "text/latex" in data:
+        latex = _text(data["text/latex"]).strip().strip("$")
+        return f"${latex}$" if inline else f"$$\n{latex}\n$$"
+    plain = _text(data.get("text/plain", ""))
+    return f"`{plain}`" if inline else _fence(plain, "")
+
+
+def _html(html: str) -> str:
+    """HTML as one Markdown HTML block: no ``<style>`` (notebooks drop it), no blank lines
+    (a blank line ends an HTML block, and the rest would show as code)."""
+    html = re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S)
+    return "\n".join(line for line in html.strip().split("\n") if line.strip())
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Inline roles
+
+
+_INLINE = re.compile(
+    r"(?P<role>\{(?P<name>[A-Za-z][\w:.+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick))"
+    r"|(?P<code>(?P<ctick>`+).+?(?P=ctick))",
+    re.S,
+)
+_TITLE_TARGET = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
+
+
+def _title_target(content: str) -> tuple[str | None, str]:
+    match = _TITLE_TARGET.match(content.strip())
+    if match and match["title"]:
+        return " ".join(match["title"].split()), match["target"].strip()
+    return None, content.strip()
+
+
+def _resolve_docname(target: str, page: str) -> str:
+    """A ``{doc}`` target (relative to the page, or ``/``-absolute) as a docname."""
+    target = target.strip()
+    for suffix in (".md", ".ipynb", ".rst"):
+        if target.endswith(suffix):
+            target = target[: -len(suffix)]
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
+
+
+def _link(text: str, url: str) -> str:
+    return f"[{text}]({url})"
+
+
+def convert_role(name: str, content: str, ctx: Context) -> str:
+    """Markdown for one MyST role."""
+    if name == "glue:text":
+        docname, key, fmt = _split_glue_key(content, ctx, with_format=True)
+        output = _glue_output(docname, key, ctx)
+        if output is None:
+            return escape_markdown(content)
+        plain = _text(output.get("data", {}).get("text/plain", ""))
+        try:
+            return escape_markdown(format_plain_text(plain, fmt))
+        except (TypeError, ValueError) as error:
+            ctx.warn(f"glue key {key!r}: cannot format {plain!r} with {fmt!r}: {error}")
+            return escape_markdown(plain)
+    if name in ("glue", "glue:any", "glue:md"):
+        docname, key, _ = _split_glue_key(content, ctx, with_format=name == "glue:md")
+        output = _glue_output(docname, key, ctx)
+        return "" if output is None else render_mime(output, inline=True, alt=key)
+    if name == "doc":
+        title, target = _title_target(content)
+        docname = _resolve_docname(target, ctx.page)
+        if docname not in ctx.titles:
+            ctx.warn(f"{{doc}} target {target!r} is not a page of the book")
+        return _link(title or ctx.titles.get(docname, docname), ctx.url(docname))
+    if name == "ref":
+        title, label = _title_target(content)
+        if label not in ctx.labels:
+            ctx.warn(f"{{ref}} label {label!r} not found")
+            return title or label
+        docname, anchor, label_title = ctx.labels[label]
+        return _link(title or label_title or label, ctx.url(docname, anchor))
+    if name == "numref":
+        title, label = _title_target(content)
+        if label not in ctx.labels or label not in ctx.numbers:
+            ctx.warn(f"{{numref}} label {label!r} has no number")
+            return title or label
+        docname, anchor, label_title = ctx.labels[label]
+        number, fmt = ctx.numbers[label]
+        if title:
+            text = title.replace("%s", number).replace("{number}", number)
+            text = text.replace("{name}", label_title)
+        else:
+            text = fmt.replace("%s", number)
+        return _link(text, ctx.url(docname, anchor))
+    if name == "eq":
+        title, label = _title_target(content)
+        if label not in ctx.equations:
+            ctx.warn(f"{{eq}} label {label!r} not found")
+            return title or label
+        docname, number = ctx.equations[label]
+        return _link(title or f"({number})", ctx.url(docname, f"equation-{label}"))
+    if name == "math":
+        return f"${content}$"
+    if name in ("code", "samp", "file", "kbd", "command", "program", "envvar"):
+        return f"`{content}`"
+    if name in ("abbr", "term", "dfn", "sup", "sub", "guilabel", "menuselection"):
+        title, _ = _title_target(content)
+        return title or re.sub(r"\s*\(.*\)$", "", content)
+    if name == "download":
+        title, target = _title_target(content)
+        return title or target
+    ctx.warn(f"no reader-notebook rule for the role {{{name}}}; its text is kept")
+    return content
+
+
+def convert_inline(text: str, ctx: Context) -> str:
+    """Replace every MyST role in ``text``; inline code spans are left alone."""
+
+    def replace(match: re.Match) -> str:
+        if match["code"] is not None:
+            return match["code"]
+        return convert_role(match["name"], match["content"], ctx)
+
+    return _INLINE.sub(replace, text)
+
+
+# --------------------------------------------------------------------------------------------
+# Blocks
+
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}|:{3,})[ \t]*(?P<info>.*)$")
+_DIRECTIVE = re.compile(r"^\{(?P<name>[A-Za-z][\w:.+-]*)\}[ \t]*(?P<arg>.*)$")
+_TARGET = re.compile(r"^[ \t]*\([^()\s]+\)=[ \t]*$")
+_COMMENT = re.compile(r"^%.*$")
+_LABELLED_MATH = re.compile(r"\$\$(?P<body>.+?)\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
+
+ADMONITIONS = {
+    "note": "Note",
+    "tip": "Tip",
+    "hint": "Hint",
+    "important": "Important",
+    "warning": "Warning",
+    "caution": "Caution",
+    "attention": "Attention",
+    "danger": "Danger",
+    "error": "Error",
+    "seealso": "See also",
+    "todo": "To do",
+}
+
+
+def literalinclude_options(options: Mapping[str, str]) -> dict:
+    """Directive options as Sphinx's ``LiteralIncludeReader`` expects them (numbers as int)."""
+    typed = dict(options)
+    for key in ("dedent", "lineno-start", "tab-width"):
+        if typed.get(key):
+            typed[key] = int(typed[key])
+    return typed
+
+
+def _fence(text: str, language: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{language}\n{text.rstrip(chr(10))}\n{ticks}"
+
+
+def _split_options(body: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Directive options (``:key: value`` lines or a ``---`` YAML block) and the content."""
+    options: dict[str, str] = {}
+    i = 0
+    if body and body[0].strip() == "---":
+        end = next((j for j in range(1, len(body)) if body[j].strip() == "---"), None)
+        if end is not None:
+            for line in body[1:end]:
+                key, _, value = line.partition(":")
+                if key.strip():
+                    options[key.strip()] = value.strip().strip("\"'")
+            i = end + 1
+    else:
+        while i < len(body):
+            match = re.match(r"^\s*:([\w-]+):\s*(.*)$", body[i])
+            if not match:
+                break
+            options[match[1]] = match[2].strip()
+            i += 1
+    content = body[i:]
+    if content and not content[0].strip():
+        content = content[1:]
+    return options, content
+
+
+def _quote(markdown: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in markdown.split("\n"))
+
+
+def _summary(title: str, ctx: Context) -> str:
+    """A ``<summary>`` line: Markdown is not parsed in HTML, so code and bold become tags."""
+    text = convert_inline(title, ctx)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return text.strip()
+
+
+def _details(summary: str, content: str, *, open_: bool = False) -> str:
+    opening = "<details open>" if open_ else "<details>"
+    return f"{opening}\n<summary>{summary}</summary>\n\n{content.strip()}\n\n</details>"
+
+
+def _caption(text: str, ctx: Context) -> str:
+    return convert_markdown("\n".join(text) if isinstance(text, list) else text, ctx).strip()
+
+
+def _figure_prefix(options: Mapping[str, str], ctx: Context) -> str:
+    label = options.get("name", "")
+    if label in ctx.numbers:
+        number, fmt = ctx.numbers[label]
+        return f"**{fmt.replace('%s', number)}.** "
+    return ""
+
+
+def _list_table(arg: str, options: Mapping[str, str], content: list[str], ctx: Context) -> str:
+    rows: list[list[str]] = []
+    for line in content:
+        if re.match(r"^\*\s+-\s", line) or line.strip() == "* -":
+            rows.append([line.split("-", 1)[1].strip()])
+        elif re.match(r"^\s+-\s", line) and rows:
+            rows[-1].append(line.strip()[1:].strip())
+        elif line.strip() and rows:
+            rows[-1][-1] += " " + line.strip()
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    cells = [[re.sub(r"(?<!\\)\|", r"\\|", convert_inline(c, ctx)) for c in row] for row in rows]
+    cells = [row + [""] * (width - len(row)) for row in cells]
+    header_rows = int(options.get("header-rows", "0") or 0)
+    header = cells[0] if header_rows else [""] * width
+    body = cells[1:] if header_rows else cells
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    prefix = _figure_prefix(options, ctx)
+    caption = f"{prefix}{convert_inline(arg, ctx)}".strip()
+    return (f"{caption}\n\n" if caption else "") + "\n".join(lines)
+
+
+def _math_block(latex: str, label: str, ctx: Context) -> str:
+    latex = latex.strip("\n")
+    if label:
+        if label in ctx.equations:
+            latex += f"\n\\tag{{{ctx.equations[label][1]}}}"
+        else:
+            ctx.warn(f"equation label {label!r} has no number")
+    return f"$$\n{latex}\n$$"
+
+
+def render_directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
+    """Markdown for one MyST directive (its fence removed)."""
+    options, content = _split_options(body)
+    text = "\n".join(content)
+    if name in ("dropdown",):
+        return _details(
+            _summary(arg or "Details", ctx), convert_markdown(text, ctx), open_="open" in options
+        )
+    if name == "tab-set":
+        return convert_markdown(text, ctx)
+    if name == "tab-item":
+        return _details(_summary(arg, ctx), convert_markdown(text, ctx))
+    if name in ADMONITIONS or name == "admonition":
+        title = convert_inline(arg, ctx) if name == "admonition" else ADMONITIONS[name]
+        if name != "admonition" and arg:  # the argument of a typed admonition is content
+            text = f"{arg}\n{text}"
+        inner = convert_markdown(text, ctx)
+        if "dropdown" in options.get("class", "").split():
+            return _details(_summary(arg or ADMONITIONS.get(name, ""), ctx), inner)
+        return _quote(f"**{title.strip()}**\n\n{inner.strip()}")
+    if name == "literalinclude":
+        if ctx.read_include is None:
+            ctx.warn(f"no reader for literalinclude {arg!r}")
+            return ""
+        source = strip_solution_markers(ctx.read_include(arg, dict(options)))
+        language = options.get("language") or ("python" if arg.endswith(".py") else "")
+        caption = options.get("caption")
+        block = _fence(source, language)
+        return f"*{_caption(caption or arg, ctx)}*\n\n{block}" if "caption" in options else block
+    if name in ("code-block", "code", "sourcecode"):
+        caption = options.get("caption")
+        block = _fence(text, arg.strip())
+        return f"*{_caption(caption, ctx)}*\n\n{block}" if caption else block
+    if name == "math":
+        return _math_block(text, options.get("label", ""), ctx)
+    if name == "glue:figure":
+        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
+        output = _glue_output(docname, key, ctx)
+        prefix = _figure_prefix(options, ctx)
+        alt = prefix.strip("* .") or key
+        image = "" if output is None else render_mime(output, inline=False, alt=alt)
+        caption = prefix + _caption(content, ctx)
+        return f"{image.strip()}\n\n{caption.strip()}".strip()
+    if name in ("glue", "glue:any", "glue:md"):
+        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
+        output = _glue_output(docname, key, ctx)
+        return "" if output is None else render_mime(output, inline=False, alt=key)
+    if name == "glue:math":
+        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
+        output = _glue_output(docname, key, ctx)
+        latex = _text((output or {}).get("data", {}).get("text/latex", ""))
+        return _math_block(latex.strip().strip("$"), options.get("label", ""), ctx)
+    if name in ("figure", "image"):
+        uri = arg.strip()
+        if not re.match(r"^(https?:|data:)", uri) and ctx.read_file is not None:
+            mime = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(
+                uri.rsplit(".", 1)[-1].lower(), f"image/{uri.rsplit('.', 1)[-1].lower()}"
+            )
+            uri = _data_uri(mime, ctx.read_file(arg.strip()))
+        image = _image(uri, options.get("alt", ""))
+        caption = _figure_prefix(options, ctx) + _caption(content, ctx) if content else ""
+        return f"{image}\n\n{caption}".strip()
+    if name == "list-table":
+        return _list_table(arg, options, content, ctx)
+    if name == "nb-exec-table":
+        url = ctx.url(ctx.page)
+        return f"*The table of execution times is on the [hosted page]({url}).*"
+    if name in ("toctree", "tableofcontents", "bibliography"):
+        return ""
+    ctx.warn(f"no reader-notebook rule for the directive {{{name}}}; its content is kept")
+    inner = convert_markdown(text, ctx)
+    return f"**{convert_inline(arg, ctx)}**\n\n{inner}" if arg else inner
+
+
+def _convert_text(lines: list[str], ctx: Context) -> str:
+    kept = [line for line in lines if not _TARGET.match(line) and not _COMMENT.match(line)]
+    text = "\n".join(kept)
+
+    def labelled(match: re.Match) -> str:
+        return _math_block(match["body"], match["label"], ctx)
+
+    text = _LABELLED_MATH.sub(labelled, text)
+    return convert_inline(text, ctx)
+
+
+def convert_markdown(text: str, ctx: Context) -> str:
+    """Plain Markdown for a MyST Markdown text: directives rendered, roles replaced."""
+    lines = text.split("\n")
+    out: list[str] = []
+    plain: list[str] = []
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if match is None:
+            plain.append(lines[i])
+            i += 1
+            continue
+        indent, fence, info = match["indent"], match["fence"], match["info"].strip()
+        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        end = i + 1
+        while end < len(lines) and not closing.match(lines[end]):
+            end += 1
+        directive = _DIRECTIVE.match(info)
+        if directive is None:  # a plain code fence: verbatim
+            if fence[0] == ":":  # a colon fence without a directive is not MyST syntax
+                plain.append(lines[i])
+                i += 1
+                continue
+            if plain:
+                out.append(_convert_text(plain, ctx))
+                plain = []
+            out.append("\n".join(lines[i : end + 1]))
+            i = end + 1
+            continue
+        if plain:
+            out.append(_convert_text(plain, ctx))
+            plain = []
+        body = [
+            line[len(indent) :] if line.startswith(indent) else line for line in lines[i + 1 : end]
+        ]
+        rendered = render_directive(directive["name"], directive["arg"], body, ctx)
+        if indent:
+            rendered = "\n".join(indent + line if line else line for line in rendered.split("\n"))
+        out.append(rendered)
+        i = end + 1
+    if plain:
+        out.append(_convert_text(plain, ctx))
+    return _tidy("\n".join(out))
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines; no blank lines at the ends."""
+    return re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip("\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Code cells
+
+
+_MAGIC = re.compile(r"^[ \t]*[%!]")
+#: Calls whose only effect is on the page: dropped from removed cells.
+_PAGE_ONLY_CALLS = {
+    "glue",
+    "myst_nb.glue",
+    "publish",
+    "plt.ioff",
+    "plt.close",
+    "matplotlib.pyplot.ioff",
+    "print",
+    "display",
+}
+#: Calls dropped from every cell: the page's bookkeeping.
+_BOOKKEEPING_CALLS = {
+    "glue",
+    "myst_nb.glue",
+    "publish",
+    "plt.ioff",
+    "matplotlib.pyplot.ioff",
+}
+#: Modules imported only for the page's bookkeeping: their imports are dropped.
+_BOOKKEEPING_MODULES = {"myst_nb", "pw06.publish"}
+
+
+def _call_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def _parse(code: str) -> tuple[ast.Module, set[int]] | None:
+    """Parse a cell, with IPython magics (``%…``, ``!…``) masked; None if it cannot be parsed."""
+    if code.lstrip().startswith("%%"):
+        return None
+    lines = code.split("\n")
+    magics = {n + 1 for n, line in enumerate(lines) if _MAGIC.match(line)}
+    masked = [
+        re.sub(r"[%!].*$", "pass", line) if n + 1 in magics else line
+        for n, line in enumerate(lines)
+    ]
+    try:
+        return ast.parse("\n".join(masked)), magics
+    except SyntaxError:
+        return None
+
+
+def _is_bookkeeping(stmt: ast.stmt) -> bool:
+    """A ``glue(...)`` or ``publish(...)`` call, their imports, or ``plt.ioff()``."""
+
+    def bookkeeping(module: str) -> bool:
+        return module.split(".")[0] == "myst_nb" or module in _BOOKKEEPING_MODULES
+
+    if isinstance(stmt, ast.ImportFrom) and bookkeeping(stmt.module or ""):
+        return True
+    if isinstance(stmt, ast.Import) and all(bookkeeping(a.name) for a in stmt.names):
+        return True
+    value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+    return isinstance(value, ast.Call) and _call_name(value) in _BOOKKEEPING_CALLS
+
+
+def _target_names(node: ast.AST | None) -> set[str]:
+    if node is None:
+        return set()
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _loads(node: ast.AST) -> set[str]:
+    """Names read by an expression or statement, minus comprehension and lambda variables."""
+    loads, local = set(), set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            loads.add(n.id)
+        elif isinstance(n, ast.comprehension):
+            local |= _target_names(n.target)
+        elif isinstance(n, ast.Lambda):
+            local |= {a.arg for a in ast.walk(n.args) if isinstance(a, ast.arg)}
+    return loads - local
+
+
+def _bound(stmt: ast.stmt) -> set[str]:
+    """Every name a statement may bind (assignment, import, def, loop variable …)."""
+    names = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def _certain_defs(stmt: ast.stmt) -> set[str]:
+    """Names a statement always binds, so that later reads do not reach earlier definitions."""
+    if isinstance(stmt, ast.Assign):
+        plain = (t for t in stmt.targets if isinstance(t, (ast.Name, ast.Tuple, ast.List)))
+        return set().union(*(_target_names(t) for t in plain))
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        return _target_names(stmt.target) if isinstance(stmt.target, ast.Name) else set()
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        return _bound(stmt)
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        names = set().union(*(_target_names(i.optional_vars) for i in stmt.items))
+        return names | _certain_defs_all(stmt.body)
+    if isinstance(stmt, ast.If) and stmt.orelse:
+        return _certain_defs_all(stmt.body) & _certain_defs_all(stmt.orelse)
+    return set()
+
+
+def _certain_defs_all(stmts: list[ast.stmt]) -> set[str]:
+    return set().union(*(_certain_defs(s) for s in stmts)) if stmts else set()
+
+
+def _exposed(stmts: list[ast.stmt]) -> set[str]:
+    """Names a block reads before it binds them: what it needs from earlier code."""
+    exposed: set[str] = set()
+    defined: set[str] = set()
+    for stmt in stmts:
+        exposed |= _exposed_one(stmt) - defined
+        defined |= _certain_defs(stmt)
+    return exposed
+
+
+def _exposed_one(stmt: ast.stmt) -> set[str]:
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        body = _exposed(stmt.body) - _target_names(stmt.target)
+        return _loads(stmt.iter) | body | _exposed(stmt.orelse)
+    if isinstance(stmt, (ast.While, ast.If)):
+        return _loads(stmt.test) | _exposed(stmt.body) | _exposed(stmt.orelse)
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        heads = set().union(*(_loads(i.context_expr) for i in stmt.items))
+        bound = set().union(*(_target_names(i.optional_vars) for i in stmt.items))
+        return heads | (_exposed(stmt.body) - bound)
+    if isinstance(stmt, ast.Try):
+        handlers = set().union(*(_exposed(h.body) for h in stmt.handlers), set())
+        handler_types = set().union(*(_loads(h.type) for h in stmt.handlers if h.type), set())
+        parts = (_exposed(stmt.body), _exposed(stmt.orelse), _exposed(stmt.finalbody))
+        return set().union(*parts) | handlers | handler_types
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        args = {a.arg for a in ast.walk(stmt.args) if isinstance(a, ast.arg)}
+        local = args | set().union(*(_bound(s) for s in stmt.body), set())
+        outer = set().union(*(_loads(d) for d in stmt.decorator_list), set())
+        outer |= set().union(*(_loads(d) for d in stmt.args.defaults), set())
+        return outer | (set().union(*(_loads(s) for s in stmt.body), set()) - local)
+    return _loads(stmt)
+
+
+def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
+    """In a removed cell: does a later cell need this statement?"""
+    if stmt.lineno in magic_lines or _is_bookkeeping(stmt):
+        return False
+    if isinstance(stmt, ast.Expr):
+        if not isinstance(stmt.value, ast.Call):
+            return False  # a bare value: it was displayed in a removed cell
+        return _call_name(stmt.value) not in _PAGE_ONLY_CALLS
+    if isinstance(stmt, (ast.Pass, ast.Assert)):
+        return False
+    if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = getattr(stmt, "targets", None) or [stmt.target]
+        for target in targets:
+            node = target
+            while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+                node = node.value
+            if _target_names(node) & live:
+                return True
+        return False
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        return bool(_bound(stmt) & live)
+    children = _children(stmt)
+    if children:
+        return any(_needed(child, live, magic_lines) for child in children)
+    return True  # anything else (del, raise, global …): keep, to be safe
+
+
+def _children(stmt: ast.stmt) -> list[ast.stmt]:
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return []
+    bodies = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
+    bodies += [h.body for h in getattr(stmt, "handlers", [])]
+    return [s for body in bodies if isinstance(body, list) for s in body]
+
+
+def _bookkeeping_edits(stmt: ast.stmt) -> list[tuple[ast.stmt, str]]:
+    """(statement, replacement) pairs that remove the bookkeeping from ``stmt``."""
+    if _is_bookkeeping(stmt):
+        return [(stmt, "")]
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return []
+    bodies = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
+    bodies += [h.body for h in getattr(stmt, "handlers", [])]
+    bodies = [b for b in bodies if isinstance(b, list) and b]
+    edits: list[tuple[ast.stmt, str]] = []
+    emptied = []
+    for body in bodies:
+        body_edits = [e for child in body for e in _bookkeeping_edits(child)]
+        gone = {id(s) for s, r in body_edits if r == ""}
+        emptied.append(all(id(child) in gone for child in body))
+        edits.append((body, body_edits))
+    if bodies and all(emptied):
+        return [(stmt, "")]
+    out = []
+    for (body, body_edits), empty in zip(edits, emptied, strict=True):
+        if empty:  # keep the branch valid
+            body_edits = [(body[0], "pass")] + [(s, "") for s in body[1:]]
+        out += body_edits
+    return out
+
+
+def _apply_edits(
+    code: str, edits: Iterable[tuple[ast.stmt, str]], magics: set[int] = frozenset()
+) -> str:
+    """Replace statements (and the comment lines right above a removed one) in ``code``.
+
+    A statement on a line of ``magics`` (an IPython magic, parsed as ``pass``) is the line.
+    """
+    lines = code.split("\n")
+    order = sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True)
+    for stmt, replacement in order:
+        decorators = getattr(stmt, "decorator_list", [])
+        first = min([stmt.lineno] + [d.lineno for d in decorators])
+        start = stmt.col_offset if first == stmt.lineno else 0
+        last, end = stmt.end_lineno, stmt.end_col_offset
+        if first in magics:
+            start, end = 0, len(lines[first - 1])
+        tail = lines[last - 1][end:]
+        if not replacement:
+            tail = re.sub(r"^[ \t]*;[ \t]*", "", tail)
+            tail = re.sub(r"^[ \t]*#.*$", "", tail)  # the removed statement's own comment
+        head = lines[first - 1][:start]
+        if not replacement and head.rstrip().endswith(";"):
+            head = head.rstrip()[:-1]
+        new = head + replacement + tail
+        lines[first - 1 : last] = [new] if new.strip(" \t;") else []
+        if not replacement and not new.strip(" \t;"):
+            indent = re.match(r"[ \t]*", head)[0]
+            above = first - 1
+            while above >= 1 and re.match(rf"^{indent}#", lines[above - 1]):
+                del lines[above - 1]
+                above -= 1
+    return _tidy("\n".join(line.rstrip() for line in lines))
+
+
+def strip_glue(code: str) -> str:
+    """A visible cell without the page's bookkeeping: ``glue(...)``, the myst_nb import, ioff."""
+    parsed = _parse(code)
+    if parsed is None:
+        return code
+    edits = [e for stmt in parsed[0].body for e in _bookkeeping_edits(stmt)]
+    return _apply_edits(code, edits, parsed[1]) if edits else code
+
+
+def prune_removed_cell(code: str, live: set[str]) -> str:
+    """What later cells need from a removed cell (they read the names in ``live``).
+
+    Usually nothing: a removed cell should only publish results. A statement stays if it
+    binds or changes a name read later, or calls something other than the page's own
+    bookkeeping (``glue``, ``plt.close``, ``print`` …).
+    """
+    parsed = _parse(code)
+    if parsed is None:
+        return code
+    tree, magics = parsed
+    live = set(live)
+    edits: list[tuple[ast.stmt, str]] = []
+    for stmt in reversed(tree.body):
+        if not _needed(stmt, live, magics):
+            edits.append((stmt, ""))
+            continue
+        edits += _bookkeeping_edits(stmt)
+        live = _exposed_one(stmt) | (live - _certain_defs(stmt))
+    kept = _apply_edits(code, edits, magics) if edits else code
+    return kept if _has_code(kept) else ""
+
+
+def _has_code(code: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in code.split("\n"))
+
+
+def _update_live(code: str, live: set[str]) -> set[str]:
+    """Liveness through a kept cell, read backwards: its definitions end, its reads begin."""
+    parsed = _parse(code)
+    if parsed is None:
+        return live | set(re.findall(r"[A-Za-z_]\w*", code))
+    for stmt in reversed(parsed[0].body):
+        live = _exposed_one(stmt) | (live - _certain_defs(stmt))
+    return live
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs and cells
+
+
+def clean_outputs(outputs: list[dict]) -> list[dict]:
+    """The outputs a reader sees: no stderr, no glue records."""
+    kept = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            continue
+        if "scrapbook" in output.get("metadata", {}):
+            continue
+        if any(m.startswith("application/papermill.record") for m in output.get("data", {})):
+            continue
+        kept.append(copy.deepcopy(output))
+    return kept
+
+
+def _tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _source(cell: dict) -> str:
+    return _text(cell.get("source", ""))
+
+
+def _reader_metadata(tags: list[str]) -> dict:
+    metadata: dict = {}
+    jupyter = {}
+    if {"hide-input", "remove-input"} & set(tags):
+        jupyter["source_hidden"] = True
+    if "hide-output" in tags:
+        jupyter["outputs_hidden"] = True
+    if jupyter:
+        metadata["jupyter"] = jupyter
+    kept_tags = [t for t in tags if t not in ("remove-cell", SETUP_TAG)]
+    if kept_tags:
+        metadata["tags"] = kept_tags
+    return metadata
+
+
+def setup_cell(install_spec: str, uses_tensorflow: bool) -> dict:
+    """The reader notebook's first cell, folded away in Jupyter and shown as a form in Colab."""
+    title = "#@title Set-up: install `pw06` if missing"
+    if uses_tensorflow:
+        title += ", load TensorFlow quietly"
+    return {
+        "cell_type": "code",
+        "id": "reader-setup",
+        "metadata": {"cellView": "form", "jupyter": {"source_hidden": True}},
+        "execution_count": None,
+        "outputs": [],
+        "source": title + "\n" + setup_code(install_spec, uses_tensorflow),
+    }
+
+
+def reader_notebook(
+    executed: dict, ctx: Context, *, install_spec: str, uses_tensorflow: bool
+) -> dict:
+    """The reader notebook of one page, from the executed notebook of the build."""
+    cells = [c for c in executed.get("cells", []) if SETUP_TAG not in _tags(c)]
+    # Code cells, backwards: which removed statements do later cells need?
+    live: set[str] = set()
+    code: dict[int, str] = {}
+    for index in reversed(range(len(cells))):
+        cell = cells[index]
+        if cell.get("cell_type") != "code":
+            continue
+        source = _source(cell)
+        if "remove-cell" in _tags(cell):
+            source = prune_removed_cell(source, live)
+        else:
+            source = strip_glue(source)
+        code[index] = source
+        live = _update_live(source, live)
+    out: list[dict] = [setup_cell(install_spec, uses_tensorflow)]
+    for index, cell in enumerate(cells):
+        kind = cell.get("cell_type")
+        if kind == "markdown":
+            text = convert_markdown(_source(cell), ctx)
+            if not text.strip():
+                continue
+            if out[-1]["cell_type"] == "markdown":
+                out[-1]["source"] += "\n\n" + text
+                continue
+            new = {"cell_type": "markdown", "metadata": {}, "source": text}
+        elif kind == "code":
+            source = code[index]
+            if not source.strip():
+                continue
+            tags = _tags(cell)
+            removed = "remove-cell" in tags
+            outputs = [] if removed or "remove-output" in tags else cell.get("outputs", [])
+            new = {
+                "cell_type": "code",
+                "metadata": _reader_metadata(tags),
+                "execution_count": None if removed else cell.get("execution_count"),
+                "outputs": clean_outputs(outputs),
+                "source": source,
+            }
+        else:
+            new = {"cell_type": "raw", "metadata": {}, "source": _source(cell)}
+        new["id"] = cell.get("id") or f"cell-{index}"
+        out.append(new)
+    metadata = {
+        key: copy.deepcopy(value)
+        for key, value in executed.get("metadata", {}).items()
+        if key in ("kernelspec", "language_info")
+    }
+    metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3"})
+    metadata["kernelspec"].setdefault("language", "python")
+    return {
+        "cells": out,
+        "metadata": metadata,
+        "nbformat": 4,
+        "nbformat_minor": max(5, executed.get("nbformat_minor", 5)),
+    }
+
+
+#: What a reader notebook's Markdown must never contain: MyST that plain Jupyter shows raw.
+MYST_LEFTOVERS = ("{glue", "```{", ":::{", "{doc}", "{numref}", "{eq}", "{ref}")
+
+
+def myst_leftovers(notebook: dict) -> list[tuple[int, str]]:
+    """(cell index, leftover) for every MyST role or directive left in a Markdown cell."""
+    found = []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") != "markdown":
+            continue
+        text = _text(cell.get("source", ""))
+        found += [(index, mark) for mark in MYST_LEFTOVERS if mark in text]
+    return found

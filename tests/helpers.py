@@ -1,0 +1,130 @@
+"""Helpers shared by the repository-level tests: paths, the book's configuration, pinned
+versions, the page text a reader sees, the jupyter-book CLI, glued values, throwaway books.
+
+Plain functions and constants, imported as ``from helpers import ...``; the pytest fixtures
+that use them live in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BUILD_ARGS = ["build", "book/", "-W", "-n", "--keep-going"]
+#: Names the folder the session build goes to (its ``_build/`` inside); unset: a fresh one.
+BUILD_DIR_VARIABLE = "HANDBOOK_BUILD_DIR"
+
+
+def config() -> dict:
+    """The book's _config.yml, parsed."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def repository_url() -> str:
+    """The one repository URL, from _config.yml."""
+    return config()["repository"]["url"].rstrip("/")
+
+
+def pinned_versions() -> dict[str, str]:
+    """``name -> version`` (name lower-cased) for every ``name==version`` of requirements.txt."""
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
+        if match:
+            pins[match[1].lower()] = match[2]
+    return pins
+
+
+def visible_text(html: str) -> str:
+    """The page's text without tags: highlighted code is split into spans, so match on this."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def long_visible_code_lines(page: str, limit: int = 76) -> list[str]:
+    """Lines over ``limit`` characters in the code cells a reader sees on ``book/<page>.md``.
+
+    Removed cells and folded inputs are skipped.
+    """
+    text = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+    cells = re.findall(r"```{code-cell} ipython3\n(.*?)```", text, re.S)
+    return [
+        line
+        for cell in cells
+        if not cell.startswith((":tags: [remove-cell]", ":tags: [hide-input]"))
+        for line in cell.splitlines()
+        if len(line) > limit
+    ]
+
+
+def jupyter_book(*args, cwd=ROOT, env=None, timeout=1800):
+    """Run the jupyter-book CLI of this environment; return the completed process."""
+    return subprocess.run(
+        [str(BIN / "jupyter-book"), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def read_glue(build_dir: Path) -> dict[str, dict[str, object]]:
+    """Glued values per page, parsed back into Python objects.
+
+    myst-nb stores every glued value of page P in ``jupyter_execute/P.glue.json`` next to the
+    executed notebook ``P.ipynb``; the ``text/plain`` entry is the value's ``repr``.
+    """
+    values: dict[str, dict[str, object]] = {}
+    for path in sorted((build_dir / "jupyter_execute").glob("*.glue.json")):
+        page = path.name.removesuffix(".glue.json")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        values[page] = {}
+        for key, output in data.items():
+            text = output["data"].get("text/plain")
+            try:
+                values[page][key] = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError):
+                values[page][key] = text  # a figure or another rich object
+    return values
+
+
+def make_minibook(root: Path, pages: dict[str, str], **execute_overrides) -> Path:
+    """A throwaway book with this repository's real _config.yml and extension.
+
+    ``pages`` maps page names to code-cell sources (one cell each); ``execute_overrides``
+    replaces keys of the ``execute`` section, to show what each protection guards. The
+    extension's fingerprints cover the package ``root/pkg/demo`` (a stand-in for
+    ``code/pw06``; importable with ``PYTHONPATH=root/pkg``) and ``root/requirements.txt``.
+    Returns ``root``.
+    """
+    settings = config()
+    settings["execute"].update(execute_overrides)
+    settings["sphinx"]["local_extensions"] = {"handbook": str(ROOT / "book" / "_ext")}
+    settings["sphinx"]["config"]["handbook_package"] = "../pkg/demo"
+    settings["sphinx"]["config"]["handbook_fingerprint_paths"] = ["../requirements.txt"]
+    (root / "book").mkdir(parents=True, exist_ok=True)
+    (root / "pkg" / "demo").mkdir(parents=True, exist_ok=True)
+    (root / "pkg" / "demo" / "__init__.py").touch()
+    (root / "requirements.txt").write_text("numpy==2.0\n", encoding="utf-8")
+    (root / "_config.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    names = list(pages)
+    toc = {"format": "jb-book", "root": names[0]}
+    if names[1:]:
+        toc["chapters"] = [{"file": name} for name in names[1:]]
+    (root / "book" / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    for name, code in pages.items():
+        (root / "book" / f"{name}.md").write_text(
+            "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+            "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n"
+            f"# {name}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
+            encoding="utf-8",
+        )
+    return root
