@@ -1,8 +1,9 @@
 """Run a notebook the way a reader does: a fresh kernel, every cell top to bottom.
 
-``execute`` takes the kernel's name, so that the same notebooks can be run in the book's
-environment (``python3``, the default) or in a reader's fresh one (a kernel registered from a
-venv holding only ``pw06`` and ``ipykernel``).
+``execute`` takes the kernel's name (and, optionally, the kernelspec manager that knows it), so
+that the same notebooks run in the book's environment (``python3``, the default) or in a
+reader's fresh one: e.g. ``kernel_name="pw06-reader"`` with the ``KernelSpecManager`` of
+``tests/test_reader_notebooks_run.py``'s fresh venv holding only ``pw06`` and ``ipykernel``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -33,6 +35,7 @@ def execute(
     notebook: Path | nbformat.NotebookNode,
     *,
     kernel_name: str = "python3",
+    kernel_spec_manager=None,
     timeout: int = 600,
     cwd: Path | None = None,
 ) -> Run:
@@ -40,8 +43,12 @@ def execute(
     error, as "Run all" does."""
     if isinstance(notebook, str | Path):
         notebook = nbformat.read(notebook, as_version=4)
+    manager = None
+    if kernel_spec_manager is not None:
+        manager = KernelManager(kernel_name=kernel_name, kernel_spec_manager=kernel_spec_manager)
     client = NotebookClient(
         notebook,
+        km=manager,
         kernel_name=kernel_name,
         timeout=timeout,
         resources={"metadata": {"path": str(cwd)}} if cwd else {},

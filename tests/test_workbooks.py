@@ -163,10 +163,11 @@ def test_workbook_markdown_is_plain_jupyter():
 
 
 @pytest.fixture(scope="session")
-def workbook_kernel() -> str:
-    """The kernel the workbooks run in: this environment's ``python3``. Point it at a kernel
-    of a fresh venv holding only ``pw06`` to run them exactly as a reader does."""
-    return "python3"
+def workbook_kernel() -> dict:
+    """How the workbooks run: this environment's ``python3`` kernel. To run them exactly as a
+    reader does, return ``{"kernel_name": "pw06-reader", "kernel_spec_manager": specs}`` with
+    the fresh venv of ``tests/test_reader_notebooks_run.py`` (its ``reader_kernel``)."""
+    return {"kernel_name": "python3"}
 
 
 def answer_cells(notebook) -> list[int]:
@@ -196,7 +197,7 @@ def first_use(notebook, answer: int) -> int:
 def test_the_blank_workbook_stops_at_its_first_blank(tmp_path, name, workbook_kernel):
     blank, _ = build(name)
     first = answer_cells(blank)[0]
-    run = execute(blank, kernel_name=workbook_kernel, cwd=tmp_path)
+    run = execute(blank, **workbook_kernel, cwd=tmp_path)
     assert run.error is not None, "a blank workbook cannot run to the end"
     assert run.error.ename == "NotImplementedError", run.error
     assert run.failed_cell == first_use(blank, first), "it stops at its first blank"
@@ -209,7 +210,7 @@ def test_the_blank_workbook_stops_at_its_first_blank(tmp_path, name, workbook_ke
 @pytest.mark.parametrize("name", WORKBOOKS)
 def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, workbook_kernel):
     _, solution = build(name)
-    run = execute(solution, kernel_name=workbook_kernel, cwd=tmp_path)
+    run = execute(solution, **workbook_kernel, cwd=tmp_path)
     assert run.error is None, f"cell {run.failed_cell}: {run.error}"
     checks = [i for i, c in enumerate(solution.cells) if wb.check_calls(c.source)]
     for i in checks:
