@@ -163,11 +163,11 @@ def test_workbook_markdown_is_plain_jupyter():
 
 
 @pytest.fixture(scope="session")
-def workbook_kernel() -> dict:
-    """How the workbooks run: this environment's ``python3`` kernel. To run them exactly as a
-    reader does, return ``{"kernel_name": "pw06-reader", "kernel_spec_manager": specs}`` with
-    the fresh venv of ``tests/test_reader_notebooks_run.py`` (its ``reader_kernel``)."""
-    return {"kernel_name": "python3"}
+def workbook_kernel(reader_kernel) -> dict:
+    """How the workbooks run: as a reader runs them, in the session's fresh venv holding only
+    ``pw06`` and a kernel (the ``reader_kernel`` fixture of conftest.py), with no network."""
+    specs, _ = reader_kernel
+    return {"kernel_name": "pw06-reader", "kernel_spec_manager": specs}
 
 
 def answer_cells(notebook) -> list[int]:
