@@ -4,6 +4,9 @@
     python3 tasks.py book   # create .venv, install, build the HTML into _build/html
     python3 tasks.py test   # create .venv, install with test tools, lint, run every test
 
+For instructors, ``python3 tasks.py book --student`` builds the student edition (no solutions)
+into _build/student/_build/html, reusing the chapters' outputs of the main build.
+
 Both create the virtual environment ``.venv`` on first use and reinstall only when
 ``requirements*.txt`` or ``code/pyproject.toml`` change. Standard library only, so it runs
 before anything is installed, on Linux, macOS and Windows alike.
@@ -54,8 +57,14 @@ def ensure_venv(requirements: str) -> None:
 
 
 def book() -> None:
-    """Set up and build the book (strict), into _build/html."""
+    """Set up and build the book (strict), into _build/html; ``--student``: the student
+    edition, without solutions, into _build/student/_build/html."""
     ensure_venv("requirements.txt")
+    if sys.argv[2:] == ["--student"]:
+        run(PYTHON, ROOT / "scripts" / "student_edition.py", ROOT / "_build" / "student")
+        return
+    if sys.argv[2:]:
+        sys.exit("usage: python3 tasks.py book [--student]")
     run(BIN / "jupyter-book", *BUILD_ARGS)
     print(f"\nOpen {ROOT / '_build' / 'html' / 'index.html'} in a browser.")
 

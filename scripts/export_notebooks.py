@@ -8,7 +8,9 @@ The build writes one reader notebook per executed chapter to ``_build/html/_sour
 (book/_ext/handbook.py): plain Jupyter with this build's outputs and values, the file behind
 the page's download button. This script copies exactly those files, so the download button,
 the Colab button (CI publishes OUTPUT_DIR on the ``notebooks`` branch) and a local export all
-give the same notebook. Nothing is converted or executed here.
+give the same notebook. The student workbooks of the build (``_build/html/workbooks/``, blank,
+and ``solutions/``; book/_ext/workbooks.py) go to ``OUTPUT_DIR/workbooks/``, where the
+workbook box of each chapter points Colab. Nothing is converted or executed here.
 """
 
 from __future__ import annotations
@@ -44,10 +46,24 @@ def reader_notebooks(build: Path) -> list[Path]:
     return found
 
 
+def workbooks(build: Path) -> list[Path]:
+    """The student workbooks of the build in ``build``: blank ones and their solutions."""
+    folder = build / "html" / "workbooks"
+    found = sorted(folder.rglob("*.ipynb"))
+    if not found:
+        raise SystemExit(f"no workbooks in {folder}: build the book first (python3 tasks.py book)")
+    return found
+
+
 def export(out_dir: Path, build: Path = ROOT / "_build") -> list[Path]:
-    """Copy every reader notebook of ``build`` into ``out_dir``; return the copies."""
+    """Copy every reader notebook and workbook of ``build`` into ``out_dir``; return the copies."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copy2(path, out_dir / path.name)) for path in reader_notebooks(build)]
+    copies = [Path(shutil.copy2(path, out_dir / path.name)) for path in reader_notebooks(build)]
+    for path in workbooks(build):
+        target = out_dir / "workbooks" / path.relative_to(build / "html" / "workbooks")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        copies.append(Path(shutil.copy2(path, target)))
+    return copies
 
 
 def main(argv: list[str]) -> None:

@@ -419,6 +419,8 @@ def write_reader_notebooks(app) -> list[Path]:
 
 
 def _on_build_finished(app, exception):
+    if getattr(app.config, "handbook_student_edition", False):
+        return  # the student edition (book/_ext/workbooks.py) publishes no solution notebook
     if exception is None and app.builder is not None and app.builder.format == "html":
         write_reader_notebooks(app)
 
@@ -428,6 +430,8 @@ class HandbookLiteralInclude(LiteralInclude):
 
     def run(self):
         result = super().run()
+        if getattr(self.config, "handbook_student_edition", False):
+            return result  # book/_ext/workbooks.py blanks the solution regions instead
         for node in result:
             for block in node.findall(nodes.literal_block):
                 text = reader_notebook.strip_solution_markers(block.astext())

@@ -20,6 +20,8 @@ Tooling beside the MLP lessons, named for what it does:
 - ``comparison`` — the Keras vs low-level comparison of Ex. 4, likewise
 - ``plots``      — the MLP chapters' figures
 - ``publish``    — ``publish(result, ...)``: glue a result's values from a removed cell
+- ``check``      — the workbooks' self-checks: ``check.train_step(train_step)`` prints ✓, or ✗
+  with a hint naming the likely mistake
 
 Importing ``pw06`` does not import TensorFlow; modules that need it use ``pw06.tf_quiet``.
 """

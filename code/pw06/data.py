@@ -198,7 +198,10 @@ def stratified_split(
 def preprocess(images: np.ndarray) -> np.ndarray:
     """``uint8`` images of any shape (n, 28, 28) or (n, 784) → ``float32`` (n, 784) in [0, 1]."""
     images = np.asarray(images)
-    return (images.reshape(len(images), -1) / np.float32(255.0)).astype(np.float32)
+    ### BEGIN SOLUTION
+    x = images.reshape(len(images), -1)  # one row of 784 pixels per image
+    return (x / np.float32(255.0)).astype(np.float32)
+    ### END SOLUTION
 
 
 def one_hot(labels: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
@@ -206,7 +209,9 @@ def one_hot(labels: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"labels must be in 0..{n_classes - 1}")
+    ### BEGIN SOLUTION
     return np.eye(n_classes, dtype=np.float32)[labels]
+    ### END SOLUTION
 
 
 def class_counts(labels: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:

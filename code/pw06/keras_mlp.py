@@ -59,6 +59,7 @@ def build_sequential(
     ``ll.init_params(..., seed)``."""
     weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)
     activation = _output_activation(output)
+    ### BEGIN SOLUTION
     model = keras.Sequential(
         [
             keras.Input(shape=(n_inputs,), name="pixels"),
@@ -67,6 +68,7 @@ def build_sequential(
         ],
         name="mlp_sequential",
     )
+    ### END SOLUTION
     model.set_weights(weights)
     return model
 
@@ -83,11 +85,13 @@ def build_functional(
     tensors, from ``keras.Input`` to ``keras.Model``."""
     weights = initial_weights(n_inputs, n_hidden, n_outputs, seed)
     activation = _output_activation(output)
+    ### BEGIN SOLUTION
     inputs = keras.Input(shape=(n_inputs,), name="pixels")
     hidden = keras.layers.Dense(n_hidden, "relu", name="hidden")
     last = keras.layers.Dense(n_outputs, activation, name="output")
     outputs = last(hidden(inputs))
     model = keras.Model(inputs, outputs, name="mlp_functional")
+    ### END SOLUTION
     model.set_weights(weights)
     return model
 
@@ -96,12 +100,14 @@ def compile_model(model, learning_rate, output="sigmoid"):
     """Plain SGD and the loss of the low-level model: the MSE, or
     the cross-entropy from the logits."""
     _output_activation(output)
+    ### BEGIN SOLUTION
     if output == "sigmoid":
         loss = keras.losses.MeanSquaredError()
     else:
         loss = keras.losses.CategoricalCrossentropy(from_logits=True)
     sgd = keras.optimizers.SGD(learning_rate=learning_rate)
     model.compile(optimizer=sgd, loss=loss)
+    ### END SOLUTION
     return model
 
 

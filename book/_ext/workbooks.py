@@ -1,0 +1,516 @@
+"""Student workbooks and the student edition of the site (Sphinx extension and its tools).
+
+One source, two notebooks
+-------------------------
+A workbook is a MyST notebook, ``workbooks/<chapter>.md``, plain enough for jupytext alone: code
+cells and Markdown, no roles or directives. A code-cell line ``# workbook: include
+pw06.lowlevel_mlp.train_step`` is replaced by that function's source, read from ``code/``
+(the tested package, the same text the chapter shows). The lines a student writes sit between
+nbgrader's markers ``### BEGIN SOLUTION`` / ``### END SOLUTION``. From one source come:
+
+* ``solutions/<chapter>.ipynb`` — the filled-in notebook, markers kept: nbgrader's *source*
+  version, ready for ``nbgrader generate_assignment``;
+* ``<chapter>.ipynb`` — the blank notebook: each region replaced by ``# YOUR CODE HERE`` and
+  ``raise NotImplementedError()`` at the region's indentation, as nbgrader's ``ClearSolutions``
+  does (:func:`clear_solutions` is its small equivalent: nbgrader itself brings about forty
+  packages, a notebook server among them, for these thirty lines).
+
+Both get nbgrader cell metadata (schema 3): an answer cell is ``solution``, a cell of
+``check.…(…)`` calls is a locked, graded test cell, the set-up cell is locked. A set-up cell
+is added on top: it installs ``pw06`` when missing (Colab) and imports :mod:`pw06.check`.
+
+The extension writes both notebooks into ``<html>/workbooks/`` after a successful build, puts a
+box with the download and Colab links under the title of every chapter that has a workbook,
+and, with ``handbook_student_edition = True``, builds the site without solutions: dropdowns
+titled "Solution…" or "Answer…" and folded (``hide-output``) outputs are removed, solution
+regions of shown code are blanked, and no page source, notebook or solution notebook is
+published. In the normal edition the marker lines are only hidden from shown code.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+import textwrap
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+TEXT_STUB = "YOUR ANSWER HERE"
+_INCLUDE = re.compile(r"^(?P<indent>[ \t]*)# workbook: include (?P<target>[\w.]+)[ \t]*$")
+#: Titles of the dropdowns the student edition removes.
+SOLUTION_TITLE = re.compile(r"^\s*(Solution|Answer)\b", re.IGNORECASE)
+NBGRADER_SCHEMA = 3
+
+
+class WorkbookError(ValueError):
+    """A workbook source is malformed: an include that resolves to nothing, bad markers."""
+
+
+# --- Solution regions ------------------------------------------------------------------------
+
+
+def clear_solutions(source: str, stub: str = CODE_STUB, strict: bool = True) -> tuple[str, bool]:
+    """``source`` with each solution region replaced by ``stub``; and whether there was one.
+
+    The same rules as nbgrader's ``ClearSolutions``: a delimiter is a line whose stripped text
+    is exactly the marker; the stub takes the indentation of the BEGIN line; a nested BEGIN or
+    a missing END is an error. ``strict=False`` lets a region run to the end of ``source``:
+    code shown with ``:pyobject:`` stops before a function's final END marker.
+    """
+    out, inside, found = [], False, False
+    for number, line in enumerate(source.split("\n"), start=1):
+        if line.strip() == BEGIN_SOLUTION:
+            if inside:
+                raise WorkbookError(f"line {number}: nested {BEGIN_SOLUTION}")
+            inside = found = True
+            indent = line[: line.find(BEGIN_SOLUTION)]
+            out.extend(indent + stub_line for stub_line in stub.split("\n"))
+        elif line.strip() == END_SOLUTION:
+            if not inside:
+                raise WorkbookError(f"line {number}: {END_SOLUTION} without {BEGIN_SOLUTION}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside and strict:
+        raise WorkbookError(f"{BEGIN_SOLUTION} without {END_SOLUTION}")
+    return "\n".join(out), found
+
+
+def strip_markers(source: str) -> str:
+    """``source`` without its marker lines: the whole solution, as the chapter shows it."""
+    lines = source.split("\n")
+    return "\n".join(line for line in lines if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION))
+
+
+# --- Includes ----------------------------------------------------------------------------------
+
+
+def function_source(code_dir: Path, target: str) -> str:
+    """The source of ``target`` (``package.module.function`` or ``…module.Class.method``),
+    read from the file under ``code_dir``, decorators included, dedented."""
+    parts = target.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        path = Path(code_dir, *parts[:split]).with_suffix(".py")
+        if path.is_file():
+            break
+    else:
+        raise WorkbookError(f"include {target}: no module file for it under {code_dir}")
+    text = path.read_text(encoding="utf-8")
+    body = ast.parse(text).body
+    node = None
+    for name in parts[split:]:
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                and n.name == name
+            ),
+            None,
+        )
+        if node is None:
+            raise WorkbookError(f"include {target}: no function or class {name!r} in {path}")
+        body = node.body
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    lines = text.splitlines()
+    end = node.end_lineno  # the last statement; comments after it (### END SOLUTION) follow
+    indent = len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())
+    while end < len(lines) and lines[end].lstrip().startswith("#"):
+        if len(lines[end]) - len(lines[end].lstrip()) <= indent:
+            break
+        end += 1
+    return textwrap.dedent("\n".join(lines[start - 1 : end]))
+
+
+def expand_includes(source: str, code_dir: Path) -> tuple[str, list[str]]:
+    """Replace each include line by the source it names; returns the text and the names."""
+    out, names = [], []
+    for line in source.split("\n"):
+        match = _INCLUDE.match(line)
+        if match is None:
+            out.append(line)
+            continue
+        included = function_source(code_dir, match["target"])
+        out.append(textwrap.indent(included, match["indent"]))
+        names.append(match["target"].rsplit(".", 1)[-1])
+    return "\n".join(out), names
+
+
+# --- Cells -------------------------------------------------------------------------------------
+
+
+def check_calls(source: str) -> list[str] | None:
+    """The names of ``check.NAME(...)`` calls if the cell holds nothing else, else None."""
+    try:
+        statements = ast.parse(source).body
+    except SyntaxError:
+        return None
+    names = []
+    for statement in statements:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "check"
+        ):
+            return None
+        names.append(call.func.attr)
+    return names or None
+
+
+def _answer_name(source: str, included: list[str]) -> str:
+    """A name for an answer cell: its included functions, or what it defines first."""
+    if included:
+        return "-".join(included)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            return node.name
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            return node.targets[0].id
+    return "answer"
+
+
+def nbgrader_metadata(kind: str, grade_id: str, points: int = 1) -> dict:
+    """nbgrader's cell metadata for an ``answer``, ``check``, ``text-answer`` or ``locked`` cell."""
+    meta = {
+        "grade": kind in ("check", "text-answer"),
+        "grade_id": grade_id,
+        "locked": kind in ("check", "locked"),
+        "schema_version": NBGRADER_SCHEMA,
+        "solution": kind in ("answer", "text-answer"),
+        "task": False,
+    }
+    if meta["grade"]:
+        meta["points"] = points
+    return meta
+
+
+def setup_cell_source(spec: str, tensorflow: bool) -> str:
+    """The first code cell: install pw06 when missing, import the checks (and TensorFlow)."""
+    lines = [
+        "# Set-up: run this cell first. It installs the handbook's package pw06 when it is",
+        "# missing (on Colab, for instance) and imports the checks.",
+        "import importlib.util",
+        "import subprocess",
+        "import sys",
+        "",
+        'if importlib.util.find_spec("pw06") is None:',
+        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{spec}"])',
+        "",
+        "from pw06 import check",
+    ]
+    if tensorflow:
+        lines += [
+            "from pw06.tf_quiet import load",
+            "",
+            "_ = load()  # TensorFlow, imported once without its start-up log lines",
+        ]
+    return "\n".join(lines)
+
+
+def _front_matter(text: str) -> dict:
+    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    return (yaml.safe_load(match[1]) or {}) if match else {}
+
+
+def build_workbook(
+    text: str, *, name: str, code_dir: Path, install_spec: str
+) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """The blank and the solution notebook of the workbook source ``text`` (MyST)."""
+    options = _front_matter(text).get("workbook", {}) or {}
+    source = jupytext.reads(text, fmt="md:myst")
+    solution = nbformat.v4.new_notebook()
+    solution.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    cells, seen = [], set()
+
+    def grade_id(base: str) -> str:
+        gid, n = base, 1
+        while gid in seen:
+            n += 1
+            gid = f"{base}-{n}"
+        seen.add(gid)
+        return gid
+
+    setup_done = False
+    for cell in source.cells:
+        if cell.cell_type == "markdown":
+            new = nbformat.v4.new_markdown_cell(cell.source)
+            if cell.metadata.get("workbook") == "answer":
+                new.metadata["nbgrader"] = nbgrader_metadata(
+                    "text-answer", grade_id(f"{name}-comment"), cell.metadata.get("points", 1)
+                )
+            cells.append(new)
+            continue
+        if cell.cell_type != "code":
+            continue
+        if not setup_done:
+            setup = nbformat.v4.new_code_cell(
+                setup_cell_source(install_spec, bool(options.get("tensorflow")))
+            )
+            setup.metadata.update(
+                editable=False, deletable=False, nbgrader=nbgrader_metadata("locked", "setup")
+            )
+            cells.append(setup)
+            setup_done = True
+        code, included = expand_includes(cell.source, code_dir)
+        new = nbformat.v4.new_code_cell(code)
+        checks = check_calls(code)
+        if clear_solutions(code)[1]:
+            gid = grade_id(f"answer-{_answer_name(strip_markers(code), included)}")
+            new.metadata["nbgrader"] = nbgrader_metadata("answer", gid)
+        elif checks:
+            gid = grade_id("check-" + "-".join(checks))
+            new.metadata.update(
+                editable=False, deletable=False, nbgrader=nbgrader_metadata("check", gid)
+            )
+        cells.append(new)
+    for i, cell in enumerate(cells):
+        cell.id = f"{name}-{i:02d}"  # stable ids: the same source gives the same notebook
+    solution.cells = cells
+    blank = copy.deepcopy(solution)
+    for cell in blank.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code":
+            cell.source = clear_solutions(cell.source)[0]
+        elif meta.get("solution"):  # a written answer: its region, or the whole cell
+            cleared, found = clear_solutions(cell.source, stub=TEXT_STUB)
+            cell.source = cleared if found else TEXT_STUB
+    nbformat.validate(solution)
+    nbformat.validate(blank)
+    return blank, solution
+
+
+def write_workbooks(
+    workbook_dir: Path, out_dir: Path, *, code_dir: Path, install_spec: str, solutions=True
+) -> list[Path]:
+    """Write ``out_dir/<name>.ipynb`` (blank) and, if asked, ``out_dir/solutions/<name>.ipynb``
+    for every ``workbook_dir/<name>.md``; returns the paths written."""
+    written = []
+    for path in sorted(Path(workbook_dir).glob("*.md")):
+        blank, solution = build_workbook(
+            path.read_text(encoding="utf-8"),
+            name=path.stem,
+            code_dir=code_dir,
+            install_spec=install_spec,
+        )
+        targets = [(out_dir / f"{path.stem}.ipynb", blank)]
+        if solutions:
+            targets.append((out_dir / "solutions" / f"{path.stem}.ipynb", solution))
+        for target, notebook in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, target)
+            written.append(target)
+    return written
+
+
+def workbook_names(workbook_dir: Path) -> list[str]:
+    """The chapters that have a workbook."""
+    return sorted(path.stem for path in Path(workbook_dir).glob("*.md"))
+
+
+# --- The link box on each chapter --------------------------------------------------------------
+
+
+def colab_url(repository_url: str, branch: str, book_path: str, notebook: str) -> str:
+    """Colab's address for ``notebook`` (a path under the book folder) on ``branch``."""
+    org_repo = repository_url.rstrip("/").split("github.com/")[-1]
+    path = f"{book_path.strip('/')}/{notebook}" if book_path.strip("/") else notebook
+    return f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{path}"
+
+
+def workbook_box(chapter: str, colab: str, solutions: bool) -> str:
+    """The MyST admonition put under a chapter's title (links in HTML: the files are written
+    after the build, so Sphinx cannot check them; a test does)."""
+    solution = (
+        f' The filled-in version: <a href="workbooks/solutions/{chapter}.ipynb" download>'
+        f"solution notebook</a>."
+        if solutions
+        else ""
+    )
+    return (
+        ":::{admonition} Workbook: do the exercise yourself\n"
+        ":class: tip\n"
+        "The exercise as a notebook with blanks to fill in and a check under each one that "
+        "says what is right or which mistake it sees: "
+        f'<a href="workbooks/{chapter}.ipynb" download>download the workbook</a> or '
+        f'<a href="{colab}">open it in Colab</a>.{solution}\n'
+        ":::\n\n"
+    )
+
+
+def inject_after_title(source: str, box: str) -> str:
+    """Insert ``box`` after the page's first level-1 heading (unchanged if it has none)."""
+    match = re.search(r"^# .*\n", source, re.M)
+    if match is None:
+        return source
+    return source[: match.end()] + "\n" + box + source[match.end() :]
+
+
+# --- Sphinx ------------------------------------------------------------------------------------
+
+
+def _paths(app) -> tuple[Path, Path]:
+    src = Path(app.srcdir)
+    return src / app.config.handbook_workbooks_path, src / app.config.handbook_code_path
+
+
+def _repository(app) -> tuple[str, str, str]:
+    options = app.config.html_theme_options or {}
+    return (
+        options.get("repository_url", ""),
+        options.get("repository_branch", "main"),
+        options.get("path_to_docs", ""),
+    )
+
+
+def _on_config_inited(app, config):
+    if not config.handbook_student_edition:
+        return
+    # Nothing with solutions is published: no page sources, no chapter notebooks.
+    config.html_copy_source = False
+    options = dict(config.html_theme_options or {})
+    options.update(use_download_button=False, use_edit_page_button=False, launch_buttons={})
+    config.html_theme_options = options
+
+
+def _on_source_read(app, docname, source):
+    workbook_dir, _ = _paths(app)
+    if docname not in workbook_names(workbook_dir):
+        return
+    url, _, book_path = _repository(app)
+    colab = colab_url(
+        url,
+        getattr(app.config, "handbook_notebooks_branch", "notebooks"),  # handbook.py's value
+        book_path,
+        f"workbooks/{docname}.ipynb",
+    )
+    box = workbook_box(docname, colab, solutions=not app.config.handbook_student_edition)
+    source[0] = inject_after_title(source[0], box)
+
+
+def _student_edition_transform():
+    from docutils import nodes
+    from sphinx.transforms import SphinxTransform
+
+    class SolutionRegions(SphinxTransform):
+        """Shown code: marker lines hidden; in the student edition, solutions removed.
+
+        Runs before Sphinx registers labels (priority 850), so that the labels of removed
+        figures are never registered; references to them become plain text
+        (:func:`_on_missing_reference`).
+        """
+
+        default_priority = 400
+
+        def apply(self, **kwargs):
+            student = self.config.handbook_student_edition
+            for block in list(self.document.findall(nodes.literal_block)):
+                text = block.astext()
+                if BEGIN_SOLUTION not in text:
+                    continue
+                new_text = (
+                    clear_solutions(text, strict=False)[0] if student else strip_markers(text)
+                )
+                new = nodes.literal_block(new_text, new_text)
+                new.attributes.update(copy.deepcopy(block.attributes))
+                block.replace_self(new)
+            if not student:
+                return
+            hidden = set()
+            for node in list(self.document.findall(nodes.container)):
+                if node.get("design_component") == "dropdown":
+                    title = node[0].astext() if node.children else ""
+                    if SOLUTION_TITLE.match(title):
+                        hidden |= self._forget_targets(node)
+                        note = nodes.paragraph(
+                            "", "", nodes.emphasis("", f"{title}: not in the student edition.")
+                        )
+                        node.replace_self(note)
+                elif node.get("nb_element") == "cell_code" and "tag_hide-output" in node.get(
+                    "classes", []
+                ):
+                    for child in list(node.children):
+                        if child.get("nb_element") == "cell_code_output":
+                            hidden |= self._forget_targets(child)
+                            node.remove(child)
+            store = self.env.__dict__.setdefault("handbook_hidden_targets", {})
+            store[self.env.docname] = hidden
+
+        def _forget_targets(self, subtree) -> set[str]:
+            """Unregister the ids and names inside ``subtree``; returns the names."""
+            names = set()
+            for element in subtree.findall(nodes.Element):
+                for node_id in element.get("ids", []):
+                    self.document.ids.pop(node_id, None)
+                for name in element.get("names", []):
+                    self.document.nameids.pop(name, None)
+                    self.document.nametypes.pop(name, None)
+                    names.add(name)
+            return names
+
+    return SolutionRegions
+
+
+def _on_missing_reference(app, env, node, contnode):
+    """A reference to a figure removed from the student edition reads as plain text."""
+    hidden = set().union(*getattr(env, "handbook_hidden_targets", {}).values())
+    if node.get("reftarget", "").lower() not in hidden:
+        return None
+    from docutils import nodes
+
+    if node.get("reftype") == "numref":
+        return nodes.inline("", "a figure of the solution")
+    return nodes.inline("", contnode.astext())
+
+
+def _on_env_purge_doc(app, env, docname):
+    getattr(env, "handbook_hidden_targets", {}).pop(docname, None)
+
+
+def _on_env_merge_info(app, env, docnames, other):
+    store = env.__dict__.setdefault("handbook_hidden_targets", {})
+    store.update(getattr(other, "handbook_hidden_targets", {}))
+
+
+def _on_build_finished(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    import handbook  # the sibling extension: one install spec for every notebook
+
+    workbook_dir, code_dir = _paths(app)
+    url, branch, _ = _repository(app)
+    written = write_workbooks(
+        workbook_dir,
+        Path(app.outdir) / "workbooks",
+        code_dir=code_dir,
+        install_spec=handbook.install_spec(url, branch),
+        solutions=not app.config.handbook_student_edition,
+    )
+    from sphinx.util import logging
+
+    logging.getLogger(__name__).info(f"workbooks: {len(written)} notebooks written")
+
+
+def setup(app):
+    app.add_config_value("handbook_workbooks_path", "../workbooks", "env")
+    app.add_config_value("handbook_code_path", "../code", "env")
+    app.add_config_value("handbook_student_edition", False, "env")
+    app.connect("config-inited", _on_config_inited)
+    app.connect("source-read", _on_source_read)
+    app.add_transform(_student_edition_transform())
+    app.connect("missing-reference", _on_missing_reference)
+    app.connect("env-purge-doc", _on_env_purge_doc)
+    app.connect("env-merge-info", _on_env_merge_info)
+    app.connect("build-finished", _on_build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
