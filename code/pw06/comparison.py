@@ -21,10 +21,6 @@ from pw06.tf_quiet import load
 tf = load()
 
 
-def _std(values) -> float:
-    return statistics.stdev(values) if len(values) > 1 else 0.0
-
-
 @dataclass(frozen=True)
 class BatchSteps:
     """Updates per epoch with Keras's default batch size and with the low-level one."""
@@ -131,7 +127,7 @@ def summarize(label: str, runs) -> Row:
         cpu_max=max(cpu),
         cpu_per_run=statistics.fmean(run.timing().total_cpu for run in runs),
         test_error=statistics.fmean(errors),
-        test_error_std=_std(errors),
+        test_error_std=uncertainty.sample_std(errors),
         errors=errors,
         seeds=tuple(run.seed for run in runs),
     )

@@ -33,11 +33,6 @@ def _prefixed(prefix: str, values: dict) -> dict[str, object]:
     return {f"{prefix}_{k}": v for k, v in values.items() if k != "prefix"}
 
 
-def _std(values) -> float:
-    """Sample standard deviation (0 for a single value)."""
-    return statistics.stdev(values) if len(values) > 1 else 0.0
-
-
 @dataclass(frozen=True)
 class DatasetFacts:
     """The data set in numbers."""
@@ -90,7 +85,7 @@ def summarize_seeds(runs, prefix: str) -> SeedSummary:
         seeds=len(runs),
         test_error=errors[0],
         test_error_mean=statistics.fmean(errors),
-        test_error_std=_std(errors),
+        test_error_std=uncertainty.sample_std(errors),
         test_error_min=min(errors),
         test_error_max=max(errors),
         train_cpu_seconds=timing.total_cpu,
@@ -178,7 +173,9 @@ def lab_runs(runs, config: dict, n_test: int) -> LabRuns:
         lab_band_high=LAB_BAND[1],
         band_position=band_position(statistics.fmean(errors)),
         test_error_binomial_se=se,
-        seed_spread_vs_binomial="smaller than" if _std(errors) < se else "larger than",
+        seed_spread_vs_binomial=(
+            "smaller than" if uncertainty.sample_std(errors) < se else "larger than"
+        ),
         lecun_test_error=LECUN_1998_MSE_300,
         seed_list=", ".join(str(run.seed) for run in runs),
     )
@@ -230,7 +227,7 @@ def plateau_runs(runs, rule: training.Plateau, lab, n_test: int) -> PlateauRuns:
         validation_error_mean=validation,
         validation_binomial_se=uncertainty.binomial_se(validation, runs[0].validation_examples),
         test_error_mean=mean,
-        test_error_std=_std(errors),
+        test_error_std=uncertainty.sample_std(errors),
         test_error_min=min(errors),
         test_error_max=max(errors),
         test_error_binomial_se=uncertainty.binomial_se(mean, n_test),
@@ -415,11 +412,11 @@ def compare_schedule(
         first_rate=first,
         second_rate=float(schedule.values[1]),
         schedule_test_error=statistics.fmean(sched),
-        schedule_test_error_std=_std(sched),
+        schedule_test_error_std=uncertainty.sample_std(sched),
         constant_high_test_error=statistics.fmean(high),
-        constant_high_test_error_std=_std(high),
+        constant_high_test_error_std=uncertainty.sample_std(high),
         constant_low_test_error=statistics.fmean(low),
-        constant_low_test_error_std=_std(low),
+        constant_low_test_error_std=uncertainty.sample_std(low),
         vs_high=vs_high.verdict,
         vs_low=vs_low.verdict,
         verdict="".join(parts),
@@ -465,7 +462,7 @@ def schedule_table(constant_low, constant_high, scheduled) -> pd.DataFrame:
     ).T
     errors = {name: _errors(runs) for name, runs in variants.items()}
     table["test error, mean ± std"] = [
-        f"{statistics.fmean(e):.2f} ± {_std(e):.2f} %" for e in errors.values()
+        f"{statistics.fmean(e):.2f} ± {uncertainty.sample_std(e):.2f} %" for e in errors.values()
     ]
     table["per seed (%)"] = [", ".join(f"{v:.1f}" for v in e) for e in errors.values()]
     return table

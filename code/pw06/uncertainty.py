@@ -32,6 +32,11 @@ WITHIN_NOISE = "within noise"
 SIGNIFICANT = "significant"
 
 
+def sample_std(values) -> float:
+    """Sample standard deviation over seeds (0 for a single value)."""
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
 def binomial_se(error_percent: float, n_test: int) -> float:
     """Standard error, in percentage points, of an error rate measured on ``n_test`` examples:
     100 · sqrt(p (1 − p) / N) with p the error as a fraction."""

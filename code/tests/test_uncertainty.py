@@ -97,3 +97,8 @@ def test_the_module_does_not_import_tensorflow():
     code = "import sys, pw06.uncertainty; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_sample_std_is_the_seed_spread_and_zero_for_one_run():
+    assert uncertainty.sample_std([10.0, 12.0]) == pytest.approx(2**0.5)
+    assert uncertainty.sample_std([10.5]) == 0.0
