@@ -2,15 +2,15 @@
 
 Result objects are small frozen dataclasses; ``glue()`` gives what the Keras chapter prints,
 under its glue keys. Every comparative sentence is computed here from the measurements: "faster"
-only when the timings' ranges do not overlap, "significant" or "within noise" for accuracy by
-:func:`pw06.uncertainty.paired_difference` (paired over the seeds, against the test set's
-binomial standard error).
+only when the timings' ranges do not overlap; "identical (bit for bit)", "significant" or
+"within noise" for accuracy by :func:`pw06.uncertainty.paired_difference` (McNemar's exact test
+on the test digits the two variants disagree on, pooled over the seeds, at 95 % confidence).
 """
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -103,16 +103,37 @@ class Row:
     test_error_std: float  # sample standard deviation over the runs
     errors: tuple[float, ...]  # the test error of each run, in seed order
     seeds: tuple[int, ...]
+    # per run and test digit, True where right (one row per seed): for paired comparisons
+    correct: np.ndarray | None = field(default=None, compare=False, repr=False)
+    weights: tuple[str, ...] = ()  # each run's weights digest (training.weights_digest)
+
+
+def timed_epochs(runs, times: str) -> list[float]:
+    """The timed repeats among the ``times`` ("wall" or "cpu") of ``runs``: every epoch but
+    the first run's first (the warm-up, with the tracing) and, in every run, the epochs that
+    include set-up (``Run.setup_epochs``: Keras's ``fit``). All epochs if none is left."""
+    timed = [
+        t
+        for i, run in enumerate(runs)
+        for t in getattr(run, times)[max(run.setup_epochs, 1 if i == 0 else 0) :]
+    ]
+    return timed or list(getattr(runs[0], times))
+
+
+def correctness(runs) -> np.ndarray | None:
+    """Per-digit correctness of ``runs`` (one row per run), or None if a run has none."""
+    if any(run.test_correct is None for run in runs):
+        return None
+    return np.stack([np.asarray(run.test_correct, dtype=bool) for run in runs])
 
 
 def summarize(label: str, runs) -> Row:
     """One row of the comparison: the first run's first epoch (with tracing) is the warm-up;
-    every later epoch of every run is one timed repeat — median and range per epoch, wall and
-    CPU apart; CPU per run (mean); the test error of each run, its mean and spread."""
+    every later epoch of every run is one timed repeat, except epochs with set-up
+    (:func:`timed_epochs`) — median and range per epoch, wall and CPU apart; CPU per run
+    (mean); the test error of each run, its mean and spread."""
     first = runs[0].timing()
-    # Timed: every epoch but the first run's first (later runs reuse the traced graph).
-    wall = runs[0].wall[1:] + [w for run in runs[1:] for w in run.wall] or runs[0].wall
-    cpu = runs[0].cpu[1:] + [c for run in runs[1:] for c in run.cpu] or runs[0].cpu
+    wall, cpu = timed_epochs(runs, "wall"), timed_epochs(runs, "cpu")
     errors = tuple(run.final_test_error for run in runs)
     return Row(
         implementation=label,
@@ -130,6 +151,8 @@ def summarize(label: str, runs) -> Row:
         test_error_std=uncertainty.sample_std(errors),
         errors=errors,
         seeds=tuple(run.seed for run in runs),
+        correct=correctness(runs),
+        weights=tuple(run.weights_digest for run in runs),
     )
 
 
@@ -179,12 +202,23 @@ def cpu_verdict(a: Row, b: Row, name_a: str, name_b: str) -> str:
     return f"{name_a} and {name_b} are not clearly different {note}"
 
 
-def accuracy_sentence(a: Row, b: Row, n_test: int) -> str:
-    """``a`` against ``b`` (same seeds, same test digits): the paired difference of their test
-    errors and its verdict (:func:`pw06.uncertainty.paired_difference`)."""
+def paired(a: Row, b: Row) -> uncertainty.PairedDifference:
+    """``b``'s test error minus ``a``'s, digit by digit over the same seeds and test digits
+    (:func:`pw06.uncertainty.paired_difference`); identical when every seed's trained weights
+    are the same, bit for bit."""
     if a.seeds != b.seeds:
         raise ValueError(f"a paired comparison needs the same seeds, got {a.seeds} and {b.seeds}")
-    difference = uncertainty.paired_difference(b.errors, a.errors, n_test)
+    if a.correct is None or b.correct is None:
+        message = "a paired comparison needs each run's per-digit correctness"
+        raise ValueError(f"{message} (Run.test_correct): train the runs with test data")
+    same = bool(a.weights) and all(a.weights) and a.weights == b.weights
+    return uncertainty.paired_difference(a.correct, b.correct, identical_weights=same)
+
+
+def accuracy_sentence(a: Row, b: Row) -> str:
+    """``a`` against ``b`` (same seeds, same test digits): the paired difference of their test
+    errors and its verdict (:func:`paired`)."""
+    difference = paired(b, a)
     return (
         f"{a.implementation} ({a.test_error:.2f} %) minus {b.implementation} "
         f"({b.test_error:.2f} %): {difference.describe()}, {difference.judgement()}"
@@ -209,13 +243,11 @@ class Comparison:
 
     @property
     def same_batch_accuracy(self) -> uncertainty.PairedDifference:
-        return uncertainty.paired_difference(self.graph.errors, self.keras_same.errors, self.n_test)
+        return paired(self.graph, self.keras_same)
 
     @property
     def default_batch_accuracy(self) -> uncertainty.PairedDifference:
-        return uncertainty.paired_difference(
-            self.graph.errors, self.keras_default.errors, self.n_test
-        )
+        return paired(self.graph, self.keras_default)
 
     def comment(self) -> str:
         """What the measurements say, computed from them."""
@@ -226,7 +258,6 @@ class Comparison:
         whole = "the whole-epoch graph"
         loop = "the Python loop calling a compiled step"
         at_same = f"at batch {same.batch_size}"
-        n = self.n_test
         parts = [
             f"Lowest median CPU time per epoch: {fastest}. ",
             "In CPU time per epoch at the same batch size ",
@@ -238,8 +269,8 @@ class Comparison:
             f"{default.batch_size} takes {self.default_steps} instead ",
             f"of {self.same_steps} steps per epoch: ",
             cpu_verdict(default, same, "it", at_same),
-            f". Accuracy: {accuracy_sentence(same, graph, n)}; ",
-            f"{accuracy_sentence(default, graph, n)}.",
+            f". Accuracy: {accuracy_sentence(same, graph)}; ",
+            f"{accuracy_sentence(default, graph)}.",
         ]
         return "".join(parts)
 
@@ -268,9 +299,11 @@ class Comparison:
             "keras_same_minus_graph": same.mean,
             "keras_same_minus_graph_std": same.std,
             "keras_same_vs_graph": same.verdict,
+            "keras_same_vs_graph_discordant": same.discordant,
             "keras_default_minus_graph": default.mean,
             "keras_default_minus_graph_std": default.std,
             "keras_default_vs_graph": default.verdict,
+            "keras_default_vs_graph_p": default.p_value,
             "keras_test_error_binomial_se": same.noise,
             "keras_comparison_comment": self.comment(),
         }
@@ -327,9 +360,7 @@ class OutputComparison:
             (self.sigmoid_lowlevel, self.softmax_lowlevel),
             (self.sigmoid_keras, self.softmax_keras),
         )
-        return tuple(
-            uncertainty.paired_difference(a.errors, b.errors, self.n_test) for a, b in pairs
-        )
+        return tuple(paired(a, b) for a, b in pairs)
 
     def comment(self) -> str:
         """Does the output layer change the error beyond the noise? Paired over the seeds."""
@@ -337,7 +368,7 @@ class OutputComparison:
         return (
             f"Softmax + cross-entropy minus sigmoid + MSE, low-level: {lowlevel.describe()}, "
             f"{lowlevel.judgement()}; in Keras: {keras.describe()}, {keras.judgement()}. "
-            f"{accuracy_sentence(self.softmax_keras, self.softmax_lowlevel, self.n_test)}."
+            f"{accuracy_sentence(self.softmax_keras, self.softmax_lowlevel)}."
         )
 
     def glue(self) -> dict[str, object]:

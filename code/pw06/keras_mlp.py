@@ -143,10 +143,12 @@ class EpochClock(keras.callbacks.Callback):
     evaluates.
 
     The first epoch is timed from ``start()`` — called just before
-    ``fit`` — so it includes the set-up and the tracing of Keras's
-    training function. The evaluation after each epoch (training loss
-    and error, test error) is not timed. ``stopwatch``: a
-    :class:`pw06.timing.Stopwatch`, whose clocks a test may replace.
+    ``fit`` — so it includes ``fit``'s set-up (every run) and the
+    tracing of Keras's training function (the first run): the record
+    says so (``setup_epochs``), and it is never a timed repeat. The
+    evaluation after each epoch (training loss and error, test error)
+    is not timed. ``stopwatch``: a :class:`pw06.timing.Stopwatch`,
+    whose clocks a test may replace.
     """
 
     def __init__(self, record, data, every_epoch=True, stopwatch=None):
@@ -256,6 +258,7 @@ def fit_keras(
     keras.utils.set_random_seed(seed)
     batch = batch_size or default_batch_size()
     record = training.Run(mode="keras", seed=seed, batch_size=batch)
+    record.setup_epochs = 1  # epoch 0 is timed with fit's set-up
     record.train_examples = n
     record.initial_loss = evaluate(model, x_train, y_train)[0]
     data = (x_train, y_train, x_test, y_test)
@@ -282,6 +285,8 @@ def fit_keras(
     if x_test is not None:
         outputs = model(x_test, training=False).numpy()
         record.test_predictions = np.argmax(outputs, axis=1)
+        record.test_correct = record.test_predictions == y_test
+    record.weights_digest = training.weights_digest(model.get_weights())
     return record
 
 

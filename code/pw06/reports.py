@@ -392,19 +392,33 @@ def _errors(runs) -> list[float]:
     return [run.final_test_error for run in runs]
 
 
+def _paired(runs_a, runs_b, n_test: int) -> uncertainty.PairedDifference:
+    """B's test error minus A's, digit by digit over the same seeds
+    (:func:`pw06.uncertainty.paired_difference`)."""
+    seeds_a, seeds_b = [r.seed for r in runs_a], [r.seed for r in runs_b]
+    if seeds_a != seeds_b:
+        raise ValueError(f"a paired comparison needs the same seeds, got {seeds_a} and {seeds_b}")
+    correct_a = np.stack([r.test_correct for r in runs_a])
+    correct_b = np.stack([r.test_correct for r in runs_b])
+    if correct_a.shape[1] != n_test:
+        raise ValueError(f"the runs were scored on {correct_a.shape[1]} digits, not {n_test}")
+    same = all(a.weights_digest and a.weights_digest == b.weights_digest
+               for a, b in zip(runs_a, runs_b, strict=True))  # fmt: skip
+    return uncertainty.paired_difference(correct_a, correct_b, identical_weights=same)
+
+
 def compare_schedule(
     constant_low, constant_high, scheduled, schedule: ll.PiecewiseConstant, n_test: int
 ) -> ScheduleComparison:
     """Compare the final test errors of ``scheduled`` runs with both controls (same seeds,
     paired), scored on ``n_test`` examples, and say what the differences show."""
     low, high, sched = _errors(constant_low), _errors(constant_high), _errors(scheduled)
-    vs_low = uncertainty.paired_difference(low, sched, n_test)
-    vs_high = uncertainty.paired_difference(high, sched, n_test)
+    vs_low = _paired(constant_low, scheduled, n_test)
+    vs_high = _paired(constant_high, scheduled, n_test)
     first, last = float(schedule.values[0]), float(schedule.values[-1])
     parts = [
         f"Schedule minus constant {last:g}: {vs_low.describe()}, {vs_low.judgement()}. ",
         f"Schedule minus constant {first:g}: {vs_high.describe()}, {vs_high.judgement()}. ",
-        f"(Noise: the binomial standard error of the test set, {vs_low.noise:.2f} points.) ",
         _schedule_conclusion(vs_low, vs_high, first, last),
     ]
     return ScheduleComparison(

@@ -16,6 +16,7 @@ criterion of the chapter).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -55,6 +56,12 @@ class Run:
     trace_seconds: float = 0.0  # tracing before the first epoch (wall, then CPU)
     trace_cpu: float = 0.0
     test_predictions: np.ndarray | None = None  # predicted classes after the last epoch
+    # per test digit, True where those predictions are right: what paired comparisons count
+    test_correct: np.ndarray | None = None
+    test_correct_at_best: np.ndarray | None = None  # … at the best validation epoch
+    weights_digest: str = ""  # SHA-256 of the trained weights: equal only if bit for bit
+    # leading epochs of this run that include set-up (Keras's ``fit``): never timed repeats
+    setup_epochs: int = 0
 
     @property
     def final_test_error(self) -> float:
@@ -80,6 +87,17 @@ class Run:
             trace_seconds=self.trace_seconds,
             trace_cpu=self.trace_cpu,
         )
+
+
+def weights_digest(arrays) -> str:
+    """SHA-256 of the weights ``arrays`` (shapes, dtypes and bytes, in order): two networks
+    have the same digest only if their weights are the same, bit for bit."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def best_epoch(errors) -> int:
@@ -289,7 +307,10 @@ class Trainer:
             if validation is not None:  # the curves of a run to a plateau: every epoch
                 record.validation_error.append(self.evaluate(*validation)[1])
                 if test is not None:
-                    record.test_error.append(self.evaluate(*test)[1])
+                    correct = self.compiled_evaluate(*test[:2])[1].numpy() == test[2]
+                    record.test_error.append(100.0 * float(np.mean(~correct)))
+                    if record.best_epoch == epoch + 1:  # a new lowest validation error
+                        record.test_correct_at_best = correct
                 done = stop is not None and stop.stop(record.validation_error)
             if every_epoch or done or epoch == epochs - 1:
                 loss, train_error = self.evaluate(x, t, labels)
@@ -327,6 +348,8 @@ class Trainer:
         record.step_loss, record.learning_rate = history.step_loss, history.learning_rate
         if test is not None:
             record.test_predictions = self.compiled_evaluate(*test[:2])[1].numpy()
+            record.test_correct = record.test_predictions == test[2]
+        record.weights_digest = weights_digest(p.numpy() for p in self.params)
         return record
 
     def _evaluation_set(self, x, labels, name):
