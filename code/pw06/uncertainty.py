@@ -115,14 +115,16 @@ class PairedDifference:
         return self.b_worse + self.b_better
 
     def judgement(self) -> str:
-        """The verdict with its reason, e.g. 'significant (49 against 11 …, p = 1e-06)'."""
+        """The verdict with its reason, for a sentence naming B first ("B minus A"), e.g.
+        'significant (over 5 seeds, 49 test digits right only in the first, 11 only in the
+        second; McNemar's exact p = 7.6e-07)'."""
         if self.verdict == IDENTICAL:
             return f"{IDENTICAL}: the same trained weights for every seed"
         if self.discordant == 0:
             return f"{WITHIN_NOISE} (the same prediction on every test digit of every seed)"
         counts = (
-            f"B right and A wrong on {self.b_better} digits, A right and B wrong on "
-            f"{self.b_worse}, over {self.pairs} seeds; McNemar p = {self.p_value:.2g}"
+            f"over {self.pairs} seeds, {self.b_better} test digits right only in the first, "
+            f"{self.b_worse} only in the second; McNemar's exact p = {self.p_value:.2g}"
         )
         return f"{self.verdict} ({counts})"
 

@@ -18,13 +18,24 @@ def run(seed, wall, error, trace=0.0, trace_cpu=0.0):
     return record
 
 
-def row(label, cpu, errors, spread=0.02, batch=100):
+N_TEST = 1000
+
+
+def correct_for(errors, n_test=N_TEST):
+    """Per-digit correctness with these errors (percent), one row per seed: each run gets
+    the first digits wrong, so two runs disagree only on the digits between their errors."""
+    wrong = [round(e * n_test / 100) for e in errors]
+    return np.arange(n_test)[None, :] >= np.array(wrong)[:, None]
+
+
+def row(label, cpu, errors, spread=0.02, batch=100, weights=None):
     """A row with median CPU ``cpu`` ± ``spread`` and per-seed test errors ``errors``."""
     errors = tuple(errors)
     return comparison.Row(
         label, batch, 1.0, 19, cpu, cpu - spread, cpu + spread, cpu, cpu - spread,
         cpu + spread, 1.0, float(np.mean(errors)), float(np.std(errors, ddof=1)), errors,
-        tuple(range(len(errors))),
+        tuple(range(len(errors))), correct_for(errors),
+        weights or tuple(f"{label}{i}" for i in range(len(errors))),
     )  # fmt: skip
 
 
@@ -33,6 +44,8 @@ def test_summarize_keeps_the_warm_up_apart_and_counts_cpu_as_cpu():
         run(0, [3.0, 1.0, 1.0], 10.0, trace=0.5, trace_cpu=0.25),
         run(1, [1.0, 2.0, 1.0], 12.0),
     ]
+    for r, correct in zip(runs, correct_for([10.0, 12.0]), strict=True):
+        r.test_correct, r.weights_digest = correct, f"w{r.seed}"
     summary = comparison.summarize("x", runs)
     assert summary.first_epoch_seconds == 3.5  # tracing + first epoch, wall
     assert summary.timed_epochs == 5  # every epoch but the first run's first
@@ -43,9 +56,25 @@ def test_summarize_keeps_the_warm_up_apart_and_counts_cpu_as_cpu():
     assert summary.cpu_per_run == pytest.approx((0.25 + 10.0 + 8.0) / 2)
     assert summary.test_error == 11.0 and summary.test_error_std == pytest.approx(2**0.5)
     assert summary.errors == (10.0, 12.0) and summary.seeds == (0, 1)
+    assert summary.correct.shape == (2, N_TEST) and summary.weights == ("w0", "w1")
     frame = comparison.table([summary])
     assert frame.loc["x", "CPU ms / epoch, median (min–max)"] == "2000 (2000–4000)"
     assert frame.loc["x", "test error, mean ± std"] == "11.00 ± 1.41 %"
+
+
+def test_summarize_never_times_an_epoch_with_fits_set_up():
+    """Keras's fit: epoch 0 of every run includes fit's set-up (Run.setup_epochs = 1), so
+    only the later epochs are timed repeats; low-level runs lose only the first run's first."""
+    runs = [run(0, [9.0, 1.0, 1.0], 10.0), run(1, [5.0, 2.0, 1.0], 12.0)]
+    for r in runs:
+        r.setup_epochs = 1
+    summary = comparison.summarize("Keras", runs)
+    assert summary.timed_epochs == 4 and summary.wall_max == 2.0  # never 5.0
+    assert comparison.timed_epochs(runs, "cpu") == [2.0, 2.0, 4.0, 2.0]
+    assert comparison.summarize("x", runs[:1]).first_epoch_seconds == 9.0
+    assert summary.correct is None  # runs without test data: no paired comparison
+    single = [run(0, [9.0], 10.0)]  # nothing left after the warm-up: every epoch
+    assert comparison.timed_epochs(single, "wall") == [9.0]
 
 
 def test_batch_steps():
@@ -96,28 +125,52 @@ def test_cpu_verdict_says_faster_only_when_the_ranges_are_apart():
     assert verdict.startswith("A and C are not clearly different (ratio 0.77; their")
 
 
-def test_accuracy_sentence_is_paired_and_needs_the_same_seeds():
+def test_accuracy_sentence_is_paired_digit_by_digit_and_needs_the_same_seeds():
     a = row("A", 0.1, [10.0, 10.2, 9.8, 10.1, 9.9])
     b = row("B", 0.1, [8.0, 8.1, 7.9, 8.0, 8.2])
-    sentence = comparison.accuracy_sentence(b, a, 1000)
+    sentence = comparison.accuracy_sentence(b, a)
     assert sentence.startswith("B (8.04 %) minus A (10.00 %): -1.96 ± ")
-    assert sentence.endswith("significant (beyond the interval and the binomial standard error)")
-    close = row("C", 0.1, [10.1, 10.3, 9.7, 10.0, 10.0])
-    assert comparison.accuracy_sentence(close, a, 1000).endswith(
-        "within noise (the 95 % interval includes 0)"
+    assert sentence.endswith(
+        "(over 5 seeds, 98 test digits right only in the first, 0 only in the second; "
+        "McNemar's exact p = 6.3e-30)"
     )
-    other_seeds = comparison.Row(*[getattr(a, f) for f in a.__dataclass_fields__][:-1], (5, 6))
+    assert ", significant (" in sentence
+    close = row("C", 0.1, [10.1, 10.3, 9.7, 10.0, 10.0])  # 2 digits against 3
+    assert comparison.accuracy_sentence(close, a).endswith(
+        "within noise (over 5 seeds, 2 test digits right only in the first, 3 only in the "
+        "second; McNemar's exact p = 1)"
+    )
+    fields = [getattr(a, f) for f in a.__dataclass_fields__]
+    other_seeds = comparison.Row(*fields[:14], (5, 6, 7, 8, 9), *fields[15:])
     with pytest.raises(ValueError, match="same seeds"):
-        comparison.accuracy_sentence(other_seeds, a, 1000)
+        comparison.accuracy_sentence(other_seeds, a)
+    unscored = comparison.Row(*fields[:15], None, fields[16])
+    with pytest.raises(ValueError, match="per-digit correctness"):
+        comparison.accuracy_sentence(unscored, a)
+
+
+def test_the_same_weights_for_every_seed_are_identical_bit_for_bit():
+    errors = [10.0, 10.2, 9.8, 10.1, 9.9]
+    a = row("A", 0.1, errors, weights=("w0", "w1", "w2", "w3", "w4"))
+    same = row("B", 0.1, errors, weights=("w0", "w1", "w2", "w3", "w4"))
+    assert comparison.paired(a, same).verdict == "identical (bit for bit)"
+    assert comparison.accuracy_sentence(same, a).endswith(
+        "+0.00 ± 0.00 points (mean ± std over 5 seeds; 95 % interval +0.00 to +0.00), "
+        "identical (bit for bit): the same trained weights for every seed"
+    )
+    one_differs = row("C", 0.1, errors, weights=("w0", "w1", "w2", "w3", "x4"))
+    verdict = comparison.paired(a, one_differs)
+    assert verdict.verdict == "within noise" and verdict.discordant == 0
 
 
 def make_comparison(same_errors=(10.0, 10.1, 9.9, 10.2, 9.8)):
     graph_errors = (10.0, 10.1, 9.9, 10.2, 9.8)
+    same_weights = ("w0", "w1", "w2", "w3", "w4") if same_errors == graph_errors else None
     return comparison.Comparison(
         step=row("step", 0.3, graph_errors),
-        graph=row("graph", 0.1, graph_errors),
+        graph=row("graph", 0.1, graph_errors, weights=("w0", "w1", "w2", "w3", "w4")),
         keras_default=row("Keras default", 0.4, (8.0, 8.2, 7.9, 8.1, 7.8), batch=32),
-        keras_same=row("Keras same", 0.2, same_errors),
+        keras_same=row("Keras same", 0.2, same_errors, weights=same_weights),
         default_steps=125,
         same_steps=40,
         n_test=1000,
@@ -134,8 +187,8 @@ def test_comparison_sentences_follow_the_numbers():
     assert "the Python loop calling a compiled step is 1.5× slower than Keras fit" in comment
     assert "125 instead of 40 steps per epoch: it is 2.0× slower than at batch 100" in comment
     assert "Keras same (10.00 %) minus graph (10.00 %): +0.00 ± 0.00 points" in comment
-    assert "within noise (the same error for every seed); Keras default (8.00 %)" in comment
-    assert comment.endswith("standard error).") and "significant (beyond" in comment
+    assert "identical (bit for bit): the same trained weights for every seed; Keras " in comment
+    assert comment.endswith("McNemar's exact p = 1.6e-30).") and "significant (over" in comment
     glued = result.glue()
     assert glued["timing_repeats"] == 19
     assert [r.implementation for r in result.rows] == [
@@ -145,12 +198,16 @@ def test_comparison_sentences_follow_the_numbers():
         "Keras same",
     ]
     assert glued["lowlevel_step_vs_keras_cpu_ratio"] == pytest.approx(1.5)
-    assert glued["keras_same_vs_graph"] == "within noise"
+    assert glued["keras_same_vs_graph"] == "identical (bit for bit)"
+    assert glued["keras_same_vs_graph_discordant"] == 0
     assert glued["keras_default_vs_graph"] == "significant"
+    assert glued["keras_default_vs_graph_p"] < 1e-20
     assert glued["keras_default_minus_graph"] == pytest.approx(-2.0)
     assert glued["keras_test_error_binomial_se"] == pytest.approx(100 * (0.1 * 0.9 / 1000) ** 0.5)
     worse = make_comparison(same_errors=(12.0, 12.3, 11.9, 12.2, 12.1)).glue()
     assert worse["keras_same_vs_graph"] == "significant"
+    near = make_comparison(same_errors=(10.1, 10.1, 9.9, 10.2, 9.8)).glue()  # one digit
+    assert near["keras_same_vs_graph"] == "within noise"
 
 
 def test_output_comparison():

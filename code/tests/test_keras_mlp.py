@@ -102,6 +102,9 @@ def test_fit_keras_records_times_and_errors():
     assert len(run.wall) == len(run.cpu) == len(run.test_error) == 3
     assert all(w > 0 for w in run.wall) and run.learning_rate == pytest.approx([0.5] * 3)
     assert run.test_predictions.shape == (64,)
+    assert np.array_equal(run.test_correct, run.test_predictions == y)
+    assert run.setup_epochs == 1  # epoch 0 is timed with fit's set-up: never a timed repeat
+    assert run.weights_digest == training.weights_digest(model.get_weights())
 
 
 @pytest.mark.parametrize(
@@ -134,6 +137,9 @@ def test_fit_seeds_reuses_one_model_and_checks_its_arguments():
     lowlevel = km.fit_seeds(d, **kwargs, order="lowlevel")
     graph = training.fit_seeds(d, **kwargs)
     assert [r.final_test_error for r in lowlevel] == [r.final_test_error for r in graph]
+    assert all(
+        np.array_equal(a.test_correct, b.test_correct) for a, b in zip(lowlevel, graph, strict=True)
+    )
     with pytest.raises(ValueError, match="curves"):
         km.fit_seeds(d, **kwargs, curves="most")
     with pytest.raises(ValueError, match="seeds must hold at least one seed"):

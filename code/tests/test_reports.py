@@ -156,37 +156,46 @@ def test_damping_on_misclassified_examples():
     assert math.isnan(reports.damping(params, x, predicted).target_output_wrong)
 
 
-LOW = [10.0, 10.4, 9.8, 10.2, 9.6]  # the constant low rate, seed by seed
+LOW_END = [100, 104, 98, 102, 96]  # the constant low rate: digits 0 … end − 1 wrong, per seed
 
 
-def schedule_runs(errors, rates):
-    return [make_run(i, [e], rates=rates) for i, e in enumerate(errors)]
+def variant(start, extra=0, rates=(3.0, 3.0), n_test=1000):
+    """Runs (one per seed) wrong on test digits ``start`` … the low rate's end + ``extra``:
+    two variants disagree only on the digits at either end."""
+    runs = []
+    for seed, end in enumerate(LOW_END):
+        correct = np.ones(n_test, bool)
+        correct[start : end + extra] = False
+        run = make_run(seed, [100 * float(np.mean(~correct))], rates=rates)
+        run.test_correct, run.weights_digest = correct, f"{start},{extra},{rates}"
+        runs.append(run)
+    return runs
 
 
 @pytest.mark.parametrize(
     ("high", "scheduled", "verdicts", "conclusion"),
     [
-        (  # the high rate alone does as well as the schedule
-            [x - 2.1 for x in LOW],
-            [x - 2.0 for x in LOW],
+        (  # the high rate alone does as well as the schedule: 0 against 5 digits
+            (20, 0),
+            (19, 0),
             ("significant", "within noise"),
             "the gain comes from the larger early rate, not from the decay",
         ),
         (  # the schedule beats both
-            [x - 2.0 for x in LOW],
-            [x - 4.0 for x in LOW],
+            (20, 0),
+            (40, 0),
             ("significant", "significant"),
             "decaying the rate helps more than a larger rate alone",
         ),
-        (  # nothing beyond the noise
-            [x - 0.3 for x in LOW],
-            [x - 0.4 for x in LOW],
+        (  # nothing beyond the noise: 10 against 5 digits, and 5 against 0
+            (1, 1),
+            (2, 1),
             ("within noise", "within noise"),
             "No difference exceeds the noise",
         ),
         (  # the schedule is worse than the high rate
-            [x - 3.0 for x in LOW],
-            [x - 0.2 for x in LOW],
+            (30, 0),
+            (1, 0),
             ("within noise", "significant"),
             "The schedule is within noise of the constant 3 and worse than the constant 6.",
         ),
@@ -194,30 +203,49 @@ def schedule_runs(errors, rates):
 )
 def test_compare_schedule_with_both_controls(high, scheduled, verdicts, conclusion):
     schedule = ll.PiecewiseConstant((1,), (6.0, 3.0))
-    result = reports.compare_schedule(
-        schedule_runs(LOW, (3.0, 3.0)),
-        schedule_runs(high, (6.0, 6.0)),
-        schedule_runs(scheduled, (6.0, 3.0)),
-        schedule,
-        n_test=1000,
-    )
+    low = variant(0)
+    high, scheduled = variant(*high, rates=(6.0, 6.0)), variant(*scheduled, rates=(6.0, 3.0))
+    result = reports.compare_schedule(low, high, scheduled, schedule, n_test=1000)
     assert (result.vs_low, result.vs_high) == verdicts
     assert conclusion in result.verdict, result.verdict
     assert result.verdict.startswith("Schedule minus constant 3: ")
     assert "Schedule minus constant 6: " in result.verdict
+    assert "McNemar's exact p = " in result.verdict
     glued = result.glue()
+    mean = lambda runs: sum(r.final_test_error for r in runs) / 5  # noqa: E731
     assert glued["schedule_constant_low_test_error"] == pytest.approx(10.0)
-    assert glued["schedule_constant_high_test_error"] == pytest.approx(sum(high) / 5)
-    assert glued["lowlevel_schedule_test_error"] == pytest.approx(sum(scheduled) / 5)
+    assert glued["schedule_constant_high_test_error"] == pytest.approx(mean(high))
+    assert glued["lowlevel_schedule_test_error"] == pytest.approx(mean(scheduled))
     assert glued["lowlevel_schedule_first_rate"] == 6.0 and glued["lowlevel_schedule_boundary"] == 1
-    table = reports.schedule_table(
-        schedule_runs(LOW, (3.0, 3.0)),
-        schedule_runs(high, (6.0, 6.0)),
-        schedule_runs(scheduled, (6.0, 3.0)),
-    )
+    table = reports.schedule_table(low, high, scheduled)
     assert list(table.index) == ["constant 3", "constant 6", "schedule"]
     assert table.loc["schedule", 1] == "6" and table.loc["schedule", 2] == "3"
     assert table.loc["constant 3", "test error, mean ± std"] == "10.00 ± 0.32 %"
+
+
+def test_the_issues_schedule_counts_now_show_that_the_schedule_helps():
+    """Per seed, the schedule right and the constant 3 wrong on 13, 11, 11, 7, 7 digits, the
+    other way round on 3, 4, 2, 0, 2: every seed favours the schedule, 49 to 11."""
+    low, scheduled = variant(0), variant(0, rates=(6.0, 3.0))
+    for run, run_s, better, worse in zip(
+        low, scheduled, [13, 11, 11, 7, 7], [3, 4, 2, 0, 2], strict=True
+    ):
+        correct = run.test_correct.copy()
+        correct[:better] = True  # wrong with the constant rate, right with the schedule
+        correct[500 : 500 + worse] = False  # the other way round
+        run_s.test_correct = correct
+    high = variant(0, rates=(6.0, 6.0))  # same digits as the constant 3: within noise
+    result = reports.compare_schedule(
+        low, high, scheduled, ll.PiecewiseConstant((1,), (6.0, 3.0)), n_test=1000
+    )
+    assert result.vs_low == "significant"
+    assert "49 test digits right only in the first, 11 only in the second" in result.verdict
+    with pytest.raises(ValueError, match="same seeds"):
+        reports.compare_schedule(
+            low, high[::-1], scheduled, ll.PiecewiseConstant((1,), (6.0, 3.0)), 1000
+        )
+    with pytest.raises(ValueError, match="scored on 1000 digits, not 999"):
+        reports.compare_schedule(low, high, scheduled, ll.PiecewiseConstant((1,), (6.0, 3.0)), 999)
 
 
 def test_epoch_graph_facts_count_the_traced_operations():

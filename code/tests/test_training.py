@@ -62,11 +62,25 @@ def test_run_records_evaluation_and_time_and_converges():
     assert run.final_test_error < 20 and run.loss[-1] < run.initial_loss
     assert run.final_test_error == pytest.approx(ll.error_rate(trainer.params, x, y))
     assert np.array_equal(run.test_predictions, ll.predict(trainer.params, x))
+    assert np.array_equal(run.test_correct, run.test_predictions == y)  # per digit, for pairs
+    assert 100 * np.mean(~run.test_correct) == pytest.approx(run.final_test_error)
+    assert run.weights_digest == training.weights_digest(p.numpy() for p in trainer.params)
+    assert run.setup_epochs == 0
     assert all(w > 0 for w in run.wall) and all(c >= 0 for c in run.cpu)
     assert run.timing().total_wall == pytest.approx(run.trace_seconds + sum(run.wall))
     only_last = trainer.run(x, y, epochs=3, batch_size=20, learning_rate=0.5, seed=0,
                             every_epoch=False)  # fmt: skip
     assert len(only_last.loss) == 1 and len(only_last.wall) == 3 and not only_last.test_error
+
+
+def test_weights_digest_is_equal_only_bit_for_bit():
+    a = [np.zeros((2, 3), np.float32), np.ones(3, np.float32)]
+    same = [np.zeros((2, 3), np.float32), np.ones(3, np.float32)]
+    assert training.weights_digest(a) == training.weights_digest(same)
+    nudged = [a[0], np.nextafter(a[1], np.float32(2))]  # one ulp
+    assert training.weights_digest(a) != training.weights_digest(nudged)
+    assert training.weights_digest(a) != training.weights_digest([a[0].reshape(3, 2), a[1]])
+    assert training.weights_digest(a) != training.weights_digest([a[0].astype(np.float64), a[1]])
 
 
 def test_best_epoch_counts_from_one_and_takes_the_first_on_a_tie():
@@ -147,6 +161,8 @@ def test_run_with_a_validation_set_stops_at_the_plateau():
     assert not rule.reached(run.validation_error[:-1])  # it stopped at the first plateau
     assert run.best_epoch == epochs - rule.patience
     assert run.test_error_at_best == run.test_error[run.best_epoch - 1]
+    # the per-digit correctness at the best epoch gives its test error
+    assert 100 * np.mean(~run.test_correct_at_best) == pytest.approx(run.test_error_at_best)
     assert (run.train_examples, run.validation_examples) == (80, 20)
     with pytest.raises(ValueError, match="stop needs mode='graph' and a validation set"):
         trainer.run(x, y, epochs=2, batch_size=20, learning_rate=0.5, seed=0, stop=rule)
