@@ -137,6 +137,8 @@ def test_fit_seeds_reuses_one_model_and_checks_its_arguments():
     lowlevel = km.fit_seeds(d, **kwargs, order="lowlevel")
     graph = training.fit_seeds(d, **kwargs)
     assert [r.final_test_error for r in lowlevel] == [r.final_test_error for r in graph]
+    # the same updates in the same order: the same weights, bit for bit
+    assert [r.weights_digest for r in lowlevel] == [r.weights_digest for r in graph]
     assert all(
         np.array_equal(a.test_correct, b.test_correct) for a, b in zip(lowlevel, graph, strict=True)
     )
