@@ -487,13 +487,20 @@ def placement_demo(size: int = 4) -> Placement:
 # --- Q3: static graph vs eager -----------------------------------------------------------------
 @dataclass(frozen=True)
 class StepTiming:
-    """One SGD step of the MLP, eager and compiled, in milliseconds."""
+    """One SGD step of the MLP, eager and compiled, in milliseconds:
+    medians over repeats (each the mean of a run of steps) and their
+    range."""
 
     batch: int
-    eager_ms: float  # per step, eagerly
-    graph_ms: float  # per step, as a tf.function
+    eager_ms: float  # per step, eagerly: median over the repeats
+    graph_ms: float  # per step, as a tf.function: median
     first_call_ms: float  # the graph's first call: tracing + optimisation + one step
     traces: int
+    repeats: int = 1
+    eager_min_ms: float = math.nan  # the range over the repeats
+    eager_max_ms: float = math.nan
+    graph_min_ms: float = math.nan
+    graph_max_ms: float = math.nan
 
     @property
     def speedup(self) -> float:
@@ -519,6 +526,11 @@ class StepTiming:
             "rq_step_first_call_ms": self.first_call_ms,
             "rq_step_trace_ms": self.trace_ms,
             "rq_step_break_even_steps": self.break_even_steps,
+            "rq_step_repeats": self.repeats,
+            "rq_step_eager_min_ms": self.eager_min_ms,
+            "rq_step_eager_max_ms": self.eager_max_ms,
+            "rq_step_graph_min_ms": self.graph_min_ms,
+            "rq_step_graph_max_ms": self.graph_max_ms,
         }
 
 
@@ -527,21 +539,27 @@ def step_time_demo(
     n_hidden=300,
     n_outputs=N_CLASSES,
     batch=64,
-    steps=200,
+    steps=50,
+    repeats=5,
     seed=0,
 ) -> StepTiming:
     """The lesson's ``train_step``, eager and as a ``tf.function``:
-    milliseconds per step after a warm-up, and the compiled step's
+    milliseconds per step after a warm-up — the median (and range)
+    over ``repeats`` runs of ``steps`` steps — and the compiled step's
     first call, which traces it."""
+    _count(repeats, "repeats")
     params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
     x, t = random_batch(batch, n_inputs, n_outputs, seed)
     x, t, rate = tf.constant(x), tf.constant(t), tf.constant(0.1)
 
-    def per_step_ms(step) -> float:
-        with Stopwatch() as clock:
-            for _ in range(steps):
-                step(params, x, t, rate)
-        return clock.wall / steps * 1e3
+    def per_step_ms(step) -> list[float]:
+        times = []
+        for _ in range(repeats):
+            with Stopwatch() as clock:
+                for _ in range(steps):
+                    step(params, x, t, rate)
+            times.append(clock.wall / steps * 1e3)
+        return times
 
     ll.train_step(params, x, t, rate)  # warm-up of the eager kernels
     eager = per_step_ms(ll.train_step)
@@ -551,10 +569,15 @@ def step_time_demo(
     graph = per_step_ms(graph_step)
     return StepTiming(
         batch=batch,
-        eager_ms=eager,
-        graph_ms=graph,
+        eager_ms=statistics.median(eager),
+        graph_ms=statistics.median(graph),
         first_call_ms=first.wall * 1e3,
         traces=graph_step.experimental_get_tracing_count(),
+        repeats=repeats,
+        eager_min_ms=min(eager),
+        eager_max_ms=max(eager),
+        graph_min_ms=min(graph),
+        graph_max_ms=max(graph),
     )
 
 

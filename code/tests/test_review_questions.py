@@ -150,9 +150,13 @@ def test_placement_is_recorded_and_branches_are_independent():
 
 # --- Q3 -----------------------------------------------------------------------------------------
 def test_step_time_demo_reports_consistent_times():
-    r = rq.step_time_demo(n_inputs=20, n_hidden=8, n_outputs=3, batch=4, steps=5)
-    assert r.traces == 1 and r.batch == 4
+    r = rq.step_time_demo(n_inputs=20, n_hidden=8, n_outputs=3, batch=4, steps=5, repeats=5)
+    assert r.traces == 1 and r.batch == 4 and r.repeats == 5
     assert r.eager_ms > 0 and r.graph_ms > 0 and r.first_call_ms > r.graph_ms
+    assert r.eager_min_ms <= r.eager_ms <= r.eager_max_ms  # median within the range
+    assert r.graph_min_ms <= r.graph_ms <= r.graph_max_ms
+    with pytest.raises(ValueError, match="repeats"):
+        rq.step_time_demo(n_inputs=20, n_hidden=8, n_outputs=3, batch=4, steps=5, repeats=0)
     glued = r.glue()
     assert glued["rq_step_speedup"] == pytest.approx(r.eager_ms / r.graph_ms)
     assert glued["rq_step_trace_ms"] == pytest.approx(r.first_call_ms - r.graph_ms)
