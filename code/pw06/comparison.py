@@ -363,10 +363,12 @@ class OutputComparison:
         return tuple(paired(a, b) for a, b in pairs)
 
     def comment(self) -> str:
-        """Does the output layer change the error beyond the noise? Paired over the seeds."""
+        """Does the output layer change the error, after the same epochs, beyond the noise?
+        Digit by digit over the seeds: how fast each learns, not where each ends."""
         lowlevel, keras = self.differences()
         return (
-            f"Softmax + cross-entropy minus sigmoid + MSE, low-level: {lowlevel.describe()}, "
+            "After the same epochs, softmax + cross-entropy minus sigmoid + MSE, low-level: "
+            f"{lowlevel.describe()}, "
             f"{lowlevel.judgement()}; in Keras: {keras.describe()}, {keras.judgement()}. "
             f"{accuracy_sentence(self.softmax_keras, self.softmax_lowlevel)}."
         )
@@ -384,3 +386,68 @@ class OutputComparison:
             "softmax_vs_sigmoid_keras": keras.verdict,
             "keras_softmax_comment": self.comment(),
         }
+
+
+#: A validation error above this (percent) means the rate failed: training diverged or
+#: saturated (chance is 90 % for ten digits).
+FAILED_ERROR = 50.0
+
+
+@dataclass(frozen=True)
+class RateSweep:
+    """Validation errors after the same epochs for a grid of learning rates, one output."""
+
+    output: str  # "sigmoid" (+ MSE) or "softmax" (+ cross-entropy)
+    chosen: float  # the rate the page trains with
+    errors: dict[float, float]  # rate → validation error after the epochs, percent
+
+    @property
+    def best(self) -> float:
+        """The rate with the lowest validation error (the smaller one on a tie)."""
+        return min(self.errors, key=lambda rate: (self.errors[rate], rate))
+
+    @property
+    def fails(self) -> float:
+        """The smallest rate whose validation error exceeds ``FAILED_ERROR`` (nan: none)."""
+        failed = [rate for rate, error in self.errors.items() if error > FAILED_ERROR]
+        return min(failed) if failed else float("nan")
+
+    def sentence(self) -> str:
+        """Where the chosen rate sits in the grid, computed from the errors."""
+        best, chosen = self.best, self.chosen
+        errors = self.errors
+        where = (
+            "the best of the grid"
+            if chosen == best
+            else f"{errors[chosen] - errors[best]:.1f} points behind the best, {best:g}"
+        )
+        fails = (
+            f"; from {self.fails:g} on, training fails (validation error above "
+            f"{FAILED_ERROR:.0f} %)"
+            if self.fails == self.fails
+            else ""
+        )
+        return f"{self.output}: rate {chosen:g} is {where} ({errors[chosen]:.1f} %){fails}"
+
+    def glue(self) -> dict[str, object]:
+        return {
+            f"{self.output}_rate_best": self.best,
+            f"{self.output}_rate_fails": self.fails,
+            f"{self.output}_rate_chosen_error": self.errors[self.chosen],
+            f"{self.output}_rate_comment": self.sentence(),
+        }
+
+
+def rate_sweep(output: str, chosen: float, errors: dict) -> RateSweep:
+    """A :class:`RateSweep` from ``training.rate_sweep``'s errors; ``chosen`` must be in it."""
+    errors = {float(rate): float(error) for rate, error in errors.items()}
+    if float(chosen) not in errors:
+        raise ValueError(f"the chosen rate {chosen!r} is not in the grid {sorted(errors)}")
+    return RateSweep(output, float(chosen), errors)
+
+
+def rate_table(sweeps) -> pd.DataFrame:
+    """Validation error (percent) by rate, one column per output."""
+    return pd.DataFrame(
+        {f"{s.output}: validation error (%)": pd.Series(s.errors) for s in sweeps}
+    ).rename_axis("learning rate")

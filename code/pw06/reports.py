@@ -237,6 +237,57 @@ def plateau_runs(runs, rule: training.Plateau, lab, n_test: int) -> PlateauRuns:
 
 
 @dataclass(frozen=True)
+class OutputsAtPlateau:
+    """Softmax + cross-entropy against sigmoid + MSE, each trained to its plateau (same seeds,
+    same validation split): where each ends, not how fast it gets there."""
+
+    sigmoid_test_error: float  # mean over seeds, at each run's best validation epoch
+    softmax_test_error: float
+    softmax_test_error_std: float
+    softmax_epochs: float  # mean best epoch
+    sigmoid_epochs: float
+    difference: float  # softmax − sigmoid, points
+    difference_std: float
+    verdict: str
+    comment: str
+
+    def glue(self) -> dict[str, object]:
+        return _prefixed("plateau", asdict(self))
+
+
+def outputs_at_plateau(sigmoid, softmax) -> OutputsAtPlateau:
+    """Compare runs to a plateau (``training.fit_to_plateau``) of the two outputs, digit by
+    digit at each run's best validation epoch (:func:`pw06.uncertainty.paired_difference`)."""
+    seeds = [r.seed for r in sigmoid], [r.seed for r in softmax]
+    if seeds[0] != seeds[1]:
+        raise ValueError(f"a paired comparison needs the same seeds, got {seeds[0]} and {seeds[1]}")
+    if any(r.test_correct_at_best is None for r in (*sigmoid, *softmax)):
+        raise ValueError("runs to a plateau with test digits are needed (test_correct_at_best)")
+    difference = uncertainty.paired_difference(
+        np.stack([r.test_correct_at_best for r in sigmoid]),
+        np.stack([r.test_correct_at_best for r in softmax]),
+    )
+    errors = [r.test_error_at_best for r in softmax]
+    mean_sigmoid = statistics.fmean(r.test_error_at_best for r in sigmoid)
+    comment = (
+        f"At the plateau, softmax + cross-entropy ({statistics.fmean(errors):.2f} %) minus "
+        f"sigmoid + MSE ({mean_sigmoid:.2f} %): {difference.describe()}, "
+        f"{difference.judgement()}."
+    )
+    return OutputsAtPlateau(
+        sigmoid_test_error=mean_sigmoid,
+        softmax_test_error=statistics.fmean(errors),
+        softmax_test_error_std=uncertainty.sample_std(errors),
+        softmax_epochs=statistics.fmean(r.best_epoch for r in softmax),
+        sigmoid_epochs=statistics.fmean(r.best_epoch for r in sigmoid),
+        difference=difference.mean,
+        difference_std=difference.std,
+        verdict=difference.verdict,
+        comment=comment,
+    )
+
+
+@dataclass(frozen=True)
 class Confusions:
     """Which digits a network confuses on the test set."""
 

@@ -445,9 +445,10 @@ def fit_to_plateau(
     rule: Plateau,
     validation_fraction: float = 0.2,
     split_seed: int = 0,
+    output: str = "sigmoid",
 ) -> list[Run]:
     """One run per seed, trained until its validation error reaches a
-    plateau (``rule``).
+    plateau (``rule``); ``output``: the output layer and its loss.
 
     The validation digits are held out from the training digits of
     ``data``: a stratified split seeded by ``split_seed``, the same for
@@ -459,7 +460,7 @@ def fit_to_plateau(
         message = f"rule must be a training.Plateau, got {rule!r}"
         raise ValueError(message)
     sizes = (data.n_features, n_hidden, data.n_classes)
-    trainer = Trainer(*sizes)  # the graph mode
+    trainer = Trainer(*sizes, output=output)  # the graph mode
     check_data(data, trainer.params)
     labels = np.asarray(data.y_train)
     fraction = validation_fraction
@@ -481,6 +482,45 @@ def fit_to_plateau(
         )
         for seed in seeds
     ]
+
+
+def rate_sweep(
+    data,
+    *,
+    rates,
+    n_hidden: int,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    output: str = "sigmoid",
+    validation_fraction: float = 0.2,
+    split_seed: int = 0,
+) -> dict[float, float]:
+    """The validation error (percent) after ``epochs`` epochs for each learning rate of
+    ``rates``, one run each with ``seed``: how a rate is chosen without the test digits. The
+    validation digits are held out from the training digits as in :func:`fit_to_plateau`."""
+    rates = tuple(float(r) for r in rates)
+    if not rates or any(not math.isfinite(r) or r <= 0 for r in rates):
+        raise ValueError(f"rates must be positive learning rates, got {rates!r}")
+    trainer = Trainer(data.n_features, n_hidden, data.n_classes, output=output)
+    check_data(data, trainer.params)
+    labels = np.asarray(data.y_train)
+    train, val = stratified_split(labels, validation_fraction, split_seed)
+    errors = {}
+    for rate in rates:
+        run = trainer.run(
+            data.x_train[train],
+            labels[train],
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=rate,
+            seed=seed,
+            x_test=data.x_train[val],  # scored on the validation digits
+            labels_test=labels[val],
+            every_epoch=False,
+        )
+        errors[rate] = run.final_test_error
+    return errors
 
 
 def confusion_matrix(labels, predicted, n_classes: int) -> np.ndarray:

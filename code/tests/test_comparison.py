@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from pw06 import comparison, training
@@ -237,3 +239,23 @@ def test_machine_names_cpu_and_threads():
     facts = comparison.machine()
     assert "cores" in facts["keras_machine"] and "intra-op" in facts["keras_threads"]
     assert np.all([isinstance(v, str) for v in facts.values()])
+
+
+def test_rate_sweep_says_where_the_chosen_rate_sits():
+    sweep = comparison.rate_sweep("softmax", 0.5, {0.1: 12.0, 0.5: 7.5, 1: 7.7, 2: 71.0, 4: 80.0})
+    assert (sweep.best, sweep.fails) == (0.5, 2.0)
+    assert sweep.sentence() == (
+        "softmax: rate 0.5 is the best of the grid (7.5 %); from 2 on, training fails "
+        "(validation error above 50 %)"
+    )
+    behind = comparison.rate_sweep("sigmoid", 3, {1: 17.0, 3: 12.1, 6: 10.4})
+    assert behind.best == 6.0 and math.isnan(behind.fails)
+    assert behind.sentence() == "sigmoid: rate 3 is 1.7 points behind the best, 6 (12.1 %)"
+    assert behind.glue()["sigmoid_rate_chosen_error"] == 12.1
+    tie = comparison.rate_sweep("softmax", 1, {1: 7.5, 0.5: 7.5})
+    assert tie.best == 0.5  # the smaller rate on a tie
+    frame = comparison.rate_table([sweep, behind])
+    assert frame.loc[6.0, "sigmoid: validation error (%)"] == 10.4
+    assert math.isnan(frame.loc[6.0, "softmax: validation error (%)"])
+    with pytest.raises(ValueError, match=r"the chosen rate 0\.3 is not in the grid"):
+        comparison.rate_sweep("softmax", 0.3, {0.1: 12.0})

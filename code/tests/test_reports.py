@@ -276,3 +276,33 @@ def test_reports_from_real_runs_publish_only_plain_values():
         reports.confusions(d.y_test, runs[0].test_predictions, K),
     )
     assert items["lowlevel_steps_per_epoch"] == 4 and items["lowlevel_seeds"] == 2
+
+
+def plateau_run(seed, validation, test, correct_at_best):
+    run = training.Run(mode="graph", seed=seed, batch_size=10)
+    run.validation_error, run.test_error = list(validation), list(test)
+    run.test_correct_at_best = np.asarray(correct_at_best)
+    return run
+
+
+def test_outputs_at_plateau_compare_where_each_ends_digit_by_digit():
+    n = 200
+    sigmoid, softmax = [], []
+    for seed in range(5):
+        right = np.arange(n) >= 16  # 8 % wrong at the best epoch
+        better = right.copy()
+        better[:6] = True  # softmax gets 6 more digits right per seed
+        sigmoid.append(plateau_run(seed, [20, 10, 12], [21, 8.0, 9], right))
+        softmax.append(plateau_run(seed, [15, 9, 9.5, 11], [16, 5.0, 6, 6], better))
+    result = reports.outputs_at_plateau(sigmoid, softmax)
+    assert (result.sigmoid_test_error, result.softmax_test_error) == (8.0, 5.0)
+    assert (result.sigmoid_epochs, result.softmax_epochs) == (2, 2)
+    assert result.difference == pytest.approx(-3.0) and result.verdict == "significant"
+    assert result.comment.startswith("At the plateau, softmax + cross-entropy (5.00 %) minus")
+    assert "30 test digits right only in the first, 0 only in the second" in result.comment
+    assert result.glue()["plateau_verdict"] == "significant"
+    with pytest.raises(ValueError, match="same seeds"):
+        reports.outputs_at_plateau(sigmoid, softmax[::-1])
+    softmax[0].test_correct_at_best = None
+    with pytest.raises(ValueError, match="test_correct_at_best"):
+        reports.outputs_at_plateau(sigmoid, softmax)

@@ -258,3 +258,30 @@ def test_fit_seeds_bad_data_names_the_array(change, message):
 def test_confusion_matrix():
     m = training.confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], 3)
     assert m.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+
+
+def test_rate_sweep_scores_each_rate_on_the_validation_digits():
+    d = digits_like(n_train=50, n_test=20)
+    kwargs = dict(n_hidden=H, batch_size=10, epochs=2, seed=0, output="softmax")
+    errors = training.rate_sweep(d, rates=(0.1, 0.5), **kwargs)
+    assert list(errors) == [0.1, 0.5] and all(0 <= e <= 100 for e in errors.values())
+    # the same run as training on the training split and scoring the validation split
+    train, val = training.stratified_split(np.asarray(d.y_train), 0.2, 0)
+    trainer = training.Trainer(d.n_features, H, d.n_classes, output="softmax")
+    run = trainer.run(
+        d.x_train[train], d.y_train[train], epochs=2, batch_size=10, learning_rate=0.5, seed=0,
+        x_test=d.x_train[val], labels_test=d.y_train[val],
+    )  # fmt: skip
+    assert errors[0.5] == run.final_test_error
+    with pytest.raises(ValueError, match="rates must be positive learning rates"):
+        training.rate_sweep(d, rates=(0.1, -1.0), **kwargs)
+
+
+def test_fit_to_plateau_trains_the_output_asked_for():
+    d = digits_like(n_train=50, n_test=20)
+    rule = training.Plateau(patience=2, max_epochs=6)
+    kwargs = dict(n_hidden=H, learning_rate=0.5, batch_size=10, seeds=[0], rule=rule)
+    sigmoid = training.fit_to_plateau(d, **kwargs)[0]
+    softmax = training.fit_to_plateau(d, **kwargs, output="softmax")[0]
+    assert sigmoid.weights_digest != softmax.weights_digest
+    assert softmax.test_correct_at_best.shape == (20,)
