@@ -24,7 +24,7 @@ from site_browser import check_site, find_browser, pages_of
 pytestmark = pytest.mark.slow
 
 #: Chapters whose pages carry formulas (the check that math is typeset must find some).
-CHAPTERS_WITH_MATH = ["computational_graphs", "lowlevel_mlp", "review_questions"]
+CHAPTERS_WITH_MATH = ["computational_graphs", "lowlevel_mlp", "review_questions", "sigmoid_mse"]
 #: TeX that MathJax would have replaced: seen in the page's prose, a formula was not typeset.
 RAW_TEX = re.compile(r"\$\$|\\frac|\\\(|\\\[|\\begin\{")
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Math input error")
