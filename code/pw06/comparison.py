@@ -304,6 +304,7 @@ class Comparison:
             "keras_default_minus_graph_std": default.std,
             "keras_default_vs_graph": default.verdict,
             "keras_default_vs_graph_p": default.p_value,
+            "keras_default_vs_graph_discordance": default.discordance,
             "keras_test_error_binomial_se": same.noise,
             "keras_comparison_comment": self.comment(),
         }

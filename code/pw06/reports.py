@@ -422,6 +422,7 @@ class ScheduleComparison:
     constant_low_test_error_std: float
     vs_high: str  # schedule − constant high rate: uncertainty.WITHIN_NOISE or SIGNIFICANT
     vs_low: str
+    vs_low_discordance: float  # percent of the test digits, per seed, they disagree on
     verdict: str
 
     def glue(self) -> dict[str, object]:
@@ -484,6 +485,7 @@ def compare_schedule(
         constant_low_test_error_std=uncertainty.sample_std(low),
         vs_high=vs_high.verdict,
         vs_low=vs_low.verdict,
+        vs_low_discordance=vs_low.discordance,
         verdict="".join(parts),
     )
 

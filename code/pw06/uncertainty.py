@@ -114,6 +114,11 @@ class PairedDifference:
     def discordant(self) -> int:
         return self.b_worse + self.b_better
 
+    @property
+    def discordance(self) -> float:
+        """The percentage of test digits, per seed, on which the two variants disagree."""
+        return 100.0 * self.discordant / (self.pairs * self.n_test)
+
     def judgement(self) -> str:
         """The verdict with its reason, for a sentence naming B first ("B minus A"), e.g.
         'significant (over 5 seeds, 49 test digits right only in the first, 11 only in the

@@ -204,6 +204,7 @@ def test_comparison_sentences_follow_the_numbers():
     assert glued["keras_same_vs_graph_discordant"] == 0
     assert glued["keras_default_vs_graph"] == "significant"
     assert glued["keras_default_vs_graph_p"] < 1e-20
+    assert glued["keras_default_vs_graph_discordance"] == pytest.approx(2.0)  # 100 of 5,000
     assert glued["keras_default_minus_graph"] == pytest.approx(-2.0)
     assert glued["keras_test_error_binomial_se"] == pytest.approx(100 * (0.1 * 0.9 / 1000) ** 0.5)
     worse = make_comparison(same_errors=(12.0, 12.3, 11.9, 12.2, 12.1)).glue()

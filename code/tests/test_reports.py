@@ -239,6 +239,7 @@ def test_the_issues_schedule_counts_now_show_that_the_schedule_helps():
         low, high, scheduled, ll.PiecewiseConstant((1,), (6.0, 3.0)), n_test=1000
     )
     assert result.vs_low == "significant"
+    assert result.glue()["schedule_vs_low_discordance"] == pytest.approx(1.2)
     assert "49 test digits right only in the first, 11 only in the second" in result.verdict
     with pytest.raises(ValueError, match="same seeds"):
         reports.compare_schedule(

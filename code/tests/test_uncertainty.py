@@ -68,6 +68,7 @@ def test_the_schedule_counts_of_the_issue_are_significant():
     a, b = discordant(better=[13, 11, 11, 7, 7], worse=[3, 4, 2, 0, 2])
     result = uncertainty.paired_difference(a, b)
     assert (result.b_better, result.b_worse, result.discordant) == (49, 11, 60)
+    assert result.discordance == pytest.approx(1.2)  # 60 of 5 × 1,000 digits
     assert result.mean == pytest.approx(100 * (11 - 49) / 5000)  # −0.76 points
     assert result.p_value == pytest.approx(uncertainty.mcnemar_p(11, 49))
     assert result.p_value < 1e-5 and result.verdict == uncertainty.SIGNIFICANT
