@@ -252,10 +252,10 @@ class OutputsAtPlateau:
     comment: str
 
     def glue(self) -> dict[str, object]:
-        return _prefixed("plateau", asdict(self))
+        return _prefixed("outputs_plateau", asdict(self))
 
 
-def outputs_at_plateau(sigmoid, softmax) -> OutputsAtPlateau:
+def outputs_plateau(sigmoid, softmax) -> OutputsAtPlateau:
     """Compare runs to a plateau (``training.fit_to_plateau``) of the two outputs, digit by
     digit at each run's best validation epoch (:func:`pw06.uncertainty.paired_difference`)."""
     seeds = [r.seed for r in sigmoid], [r.seed for r in softmax]

@@ -295,15 +295,15 @@ def test_outputs_at_plateau_compare_where_each_ends_digit_by_digit():
         better[:6] = True  # softmax gets 6 more digits right per seed
         sigmoid.append(plateau_run(seed, [20, 10, 12], [21, 8.0, 9], right))
         softmax.append(plateau_run(seed, [15, 9, 9.5, 11], [16, 5.0, 6, 6], better))
-    result = reports.outputs_at_plateau(sigmoid, softmax)
+    result = reports.outputs_plateau(sigmoid, softmax)
     assert (result.sigmoid_test_error, result.softmax_test_error) == (8.0, 5.0)
     assert (result.sigmoid_epochs, result.softmax_epochs) == (2, 2)
     assert result.difference == pytest.approx(-3.0) and result.verdict == "significant"
     assert result.comment.startswith("At the plateau, softmax + cross-entropy (5.00 %) minus")
     assert "30 test digits right only in the first, 0 only in the second" in result.comment
-    assert result.glue()["plateau_verdict"] == "significant"
+    assert result.glue()["outputs_plateau_verdict"] == "significant"
     with pytest.raises(ValueError, match="same seeds"):
-        reports.outputs_at_plateau(sigmoid, softmax[::-1])
+        reports.outputs_plateau(sigmoid, softmax[::-1])
     softmax[0].test_correct_at_best = None
     with pytest.raises(ValueError, match="test_correct_at_best"):
-        reports.outputs_at_plateau(sigmoid, softmax)
+        reports.outputs_plateau(sigmoid, softmax)
