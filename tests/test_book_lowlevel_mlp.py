@@ -140,6 +140,21 @@ def test_schedule_and_its_controls(v, default_data):
         assert v[key] in (uncertainty.WITHIN_NOISE, uncertainty.SIGNIFICANT)
     if v["lowlevel_schedule_vs_low"] == v["lowlevel_schedule_vs_high"] == "within noise":
         assert "No difference exceeds the noise" in verdict
+    # McNemar's exact test on the digits the runs disagree on (issue 17): counts and p printed
+    assert verdict.count("McNemar's exact p = ") == 2
+    assert 0.0 < v["schedule_vs_low_discordance"] < 10.0
+
+
+def test_softmax_and_sigmoid_at_their_plateaus(v, default_data):
+    """Statement 2 of issue 17: where each output ends, compared digit by digit."""
+    assert v["outputs_plateau_sigmoid_test_error"] == v["lowlevel_plateau_test_error_mean"]
+    assert v["outputs_plateau_verdict"] in (uncertainty.WITHIN_NOISE, uncertainty.SIGNIFICANT)
+    comment = v["outputs_plateau_comment"]
+    assert comment.startswith("At the plateau, softmax + cross-entropy (")
+    assert f"{v['outputs_plateau_difference']:+.2f} ± " in comment
+    assert 1 <= v["outputs_plateau_softmax_epochs"] <= v["lowlevel_plateau_max_epochs"]
+    if default_data:
+        assert 3.0 <= v["outputs_plateau_softmax_test_error"] <= 10.0
 
 
 def test_figures_are_numbered(page_html):

@@ -57,6 +57,10 @@ def test_q3_static_vs_dynamic(v):
     assert v["rq_step_speedup"] > 1.0
     assert 0.0 < v["rq_step_trace_ms"] < v["rq_step_first_call_ms"] < 10_000.0
     assert 0.0 < v["rq_step_break_even_steps"] < 10_000.0
+    # statement 6 of issue 17: medians of at least 5 repeats, with their range
+    assert v["rq_step_repeats"] >= 5
+    assert v["rq_step_eager_min_ms"] <= v["rq_step_eager_ms"] <= v["rq_step_eager_max_ms"]
+    assert v["rq_step_graph_min_ms"] <= v["rq_step_graph_ms"] <= v["rq_step_graph_max_ms"]
     # AutoGraph's loop is on tf_function, "when does the graph pay?" on timing
 
 
