@@ -6,6 +6,7 @@ import re
 
 import pytest
 from helpers import ROOT, visible_text
+from pw06 import uncertainty
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +105,7 @@ def test_q6_keras(v, html):
     assert v["rq_keras_sequential_params"] == v["rq_keras_functional_params"] == MLP_PARAMS
     assert "mlp_sequential" in html and "mlp_functional" in html  # the Keras chapter's builders
     assert 0.0 <= v["rq_keras_max_abs_diff"] <= 1e-6
+    assert v["rq_keras_outputs"] == uncertainty.outputs_verdict(v["rq_keras_max_abs_diff"])
     assert v["rq_keras_two_input_inputs"] == 2
     assert v["rq_keras_shared_params"] == 784 * 300 + 300
     assert v["rq_keras_two_input_params"] == MLP_PARAMS

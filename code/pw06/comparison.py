@@ -49,7 +49,11 @@ class SameModel:
     max_abs_diff_lowlevel: float  # low-level vs Sequential outputs
 
     def glue(self) -> dict[str, object]:
-        return {f"keras_{k}": v for k, v in asdict(self).items()}
+        verdicts = {
+            "keras_apis_outputs": uncertainty.outputs_verdict(self.max_abs_diff_apis),
+            "keras_lowlevel_outputs": uncertainty.outputs_verdict(self.max_abs_diff_lowlevel),
+        }
+        return {f"keras_{k}": v for k, v in asdict(self).items()} | verdicts
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from pw06 import keras_mlp
+from pw06 import keras_mlp, uncertainty
 from pw06 import lowlevel_mlp as ll
 from pw06.computational_graphs import Value
 from pw06.data import N_CLASSES, N_FEATURES
@@ -981,6 +981,7 @@ class KerasApis:
             "two_input_inputs": two["inputs"],
             "shared_params": self.shared_params,
             "max_abs_diff": self.max_abs_diff,
+            "outputs": uncertainty.outputs_verdict(self.max_abs_diff),
         }
 
 

@@ -15,7 +15,9 @@ to these disagreements, pooled over the seeds: each seed is a stratum, each test
 pair, and the count of disagreements won by B is, if the variants do not differ, a binomial draw
 with probability 1/2 (``scipy.stats.binomtest``). The verdict is "significant" when the
 two-sided p-value is below 1 − :data:`CONFIDENCE` (95 % confidence), "within noise" otherwise,
-and "identical (bit for bit)" when the trained weights are the same for every seed.
+"identical (bit for bit)" when the trained weights are the same for every seed, and
+"identical on every test digit" when the weights differ but every seed's network gets the same
+digits right. :func:`outputs_verdict` says the same of two networks' outputs.
 
 :func:`calibrate` checks the rule by simulation on the lab's setup (seeds × test digits, an
 error near 8 %, two networks that disagree on a few per cent of the digits): how often it calls
@@ -38,6 +40,7 @@ CONFIDENCE = 0.95
 WITHIN_NOISE = "within noise"
 SIGNIFICANT = "significant"
 IDENTICAL = "identical (bit for bit)"
+SAME_DIGITS = "identical on every test digit"
 
 #: The rule's name and its sources, as the pages cite them.
 METHOD = "McNemar's exact test, pooled over the seeds"
@@ -108,7 +111,7 @@ class PairedDifference:
     b_better: int  # digits that B gets right and A wrong
     p_value: float  # McNemar's exact test, two-sided
     noise: float  # the binomial standard error of one run's error, points (for reference)
-    verdict: str  # IDENTICAL, SIGNIFICANT or WITHIN_NOISE
+    verdict: str  # IDENTICAL, SAME_DIGITS, SIGNIFICANT or WITHIN_NOISE
 
     @property
     def discordant(self) -> int:
@@ -125,8 +128,11 @@ class PairedDifference:
         second; McNemar's exact p = 7.6e-07)'."""
         if self.verdict == IDENTICAL:
             return f"{IDENTICAL}: the same trained weights for every seed"
-        if self.discordant == 0:
-            return f"{WITHIN_NOISE} (the same prediction on every test digit of every seed)"
+        if self.verdict == SAME_DIGITS:
+            return (
+                f"{SAME_DIGITS}: the same digits right and wrong for every seed (the trained "
+                "weights are not the same bit for bit)"
+            )
         counts = (
             f"over {self.pairs} seeds, {self.b_better} test digits right only in the first, "
             f"{self.b_worse} only in the second; McNemar's exact p = {self.p_value:.2g}"
@@ -180,6 +186,8 @@ def paired_difference(
         p_value, low, high = 1.0, 0.0, 0.0
     if identical_weights:
         verdict = IDENTICAL
+    elif n == 0:
+        verdict = SAME_DIGITS
     else:
         verdict = SIGNIFICANT if p_value < 1.0 - confidence else WITHIN_NOISE
     error = 100.0 * float(np.mean(~np.concatenate([a, b])))
@@ -196,6 +204,14 @@ def paired_difference(
         noise=binomial_se(error, n_test),
         verdict=verdict,
     )
+
+
+def outputs_verdict(max_abs_diff: float) -> str:
+    """Two networks' outputs on the same inputs: 'identical (bit for bit)' when their largest
+    absolute difference is 0, else 'different by at most …'."""
+    if not max_abs_diff >= 0.0:  # also refuses nan
+        raise ValueError(f"max_abs_diff must be ≥ 0, got {max_abs_diff!r}")
+    return IDENTICAL if max_abs_diff == 0.0 else f"different by at most {max_abs_diff:.2g}"
 
 
 # --- calibration: the rule on simulated pairs of networks ------------------------------------

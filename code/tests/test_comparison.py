@@ -109,6 +109,8 @@ def test_same_model_compares_the_three_builds():
         x,
     )
     assert other.max_abs_diff_apis > 1e-3 and other.max_abs_diff_lowlevel > 1e-3
+    assert same.glue()["keras_apis_outputs"] == "identical (bit for bit)"
+    assert other.glue()["keras_apis_outputs"].startswith("different by at most ")
     assert list(same.table().index) == ["Sequential", "Functional", "low-level"]
 
 
@@ -162,7 +164,7 @@ def test_the_same_weights_for_every_seed_are_identical_bit_for_bit():
     )
     one_differs = row("C", 0.1, errors, weights=("w0", "w1", "w2", "w3", "x4"))
     verdict = comparison.paired(a, one_differs)
-    assert verdict.verdict == "within noise" and verdict.discordant == 0
+    assert verdict.verdict == "identical on every test digit" and verdict.discordant == 0
 
 
 def make_comparison(same_errors=(10.0, 10.1, 9.9, 10.2, 9.8)):
@@ -226,7 +228,9 @@ def test_output_comparison():
         n_test=1000,
     )
     comment = outputs.comment()
-    assert comment.count("significant (") == 2 and comment.count("within noise (") == 1
+    assert comment.count("significant (") == 2
+    same_digits = "identical on every test digit: the same digits right and wrong for every seed"
+    assert comment.endswith(f"{same_digits} (the trained weights are not the same bit for bit).")
     assert "low-level: -3.96 ± " in comment
     glued = outputs.glue()
     assert glued["softmax_keras_test_error"] == pytest.approx(6.04)

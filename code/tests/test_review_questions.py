@@ -278,6 +278,7 @@ def test_both_apis_build_the_same_mlp():
     numbers = r.numbers()
     assert numbers["sequential_params"] == numbers["functional_params"] == expected
     assert numbers["max_abs_diff"] == r.max_abs_diff == 0.0
+    assert numbers["outputs"] == "identical (bit for bit)"  # a computed verdict, not "at most 0"
     assert numbers["two_input_inputs"] == 2
     assert numbers["shared_params"] == r.shared_params == 12 * 7 + 7
     assert numbers["two_input_params"] == expected  # the shared layer's weights count once

@@ -104,11 +104,21 @@ def test_identical_runs():
     assert (bitwise.mean, bitwise.std, bitwise.discordant, bitwise.p_value) == (0, 0, 0, 1)
     assert bitwise.verdict == uncertainty.IDENTICAL == "identical (bit for bit)"
     assert bitwise.judgement() == "identical (bit for bit): the same trained weights for every seed"
-    same_predictions = uncertainty.paired_difference(a, b)
-    assert same_predictions.verdict == uncertainty.WITHIN_NOISE
-    assert "the same prediction on every test digit" in same_predictions.judgement()
+    same_digits = uncertainty.paired_difference(a, b)  # weights not known to be the same
+    assert same_digits.verdict == uncertainty.SAME_DIGITS == "identical on every test digit"
+    assert same_digits.judgement() == (
+        "identical on every test digit: the same digits right and wrong for every seed (the "
+        "trained weights are not the same bit for bit)"
+    )
     with pytest.raises(ValueError, match="identical_weights=True, but the predictions differ"):
         uncertainty.paired_difference(*discordant([1], [0]), identical_weights=True)
+
+
+def test_outputs_verdict():
+    assert uncertainty.outputs_verdict(0.0) == "identical (bit for bit)"
+    assert uncertainty.outputs_verdict(2.5e-7) == "different by at most 2.5e-07"
+    with pytest.raises(ValueError, match="max_abs_diff must be ≥ 0"):
+        uncertainty.outputs_verdict(float("nan"))
 
 
 def test_paired_difference_refuses_unpaired_input():
