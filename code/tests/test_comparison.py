@@ -136,13 +136,13 @@ def test_accuracy_sentence_is_paired_digit_by_digit_and_needs_the_same_seeds():
     assert sentence.startswith("B (8.04 %) minus A (10.00 %): -1.96 ± ")
     assert sentence.endswith(
         "(over 5 seeds, 98 test digits right only in the first, 0 only in the second; "
-        "McNemar's exact p = 6.3e-30)"
+        "exact McNemar p = 6.3e-30)"
     )
     assert ", significant (" in sentence
     close = row("C", 0.1, [10.1, 10.3, 9.7, 10.0, 10.0])  # 2 digits against 3
     assert comparison.accuracy_sentence(close, a).endswith(
         "within noise (over 5 seeds, 2 test digits right only in the first, 3 only in the "
-        "second; McNemar's exact p = 1)"
+        "second; exact McNemar p = 1)"
     )
     fields = [getattr(a, f) for f in a.__dataclass_fields__]
     other_seeds = comparison.Row(*fields[:14], (5, 6, 7, 8, 9), *fields[15:])
@@ -192,7 +192,7 @@ def test_comparison_sentences_follow_the_numbers():
     assert "125 instead of 40 steps per epoch: it is 2.0× slower than at batch 100" in comment
     assert "Keras same (10.00 %) minus graph (10.00 %): +0.00 ± 0.00 points" in comment
     assert "identical (bit for bit): the same trained weights for every seed; Keras " in comment
-    assert comment.endswith("McNemar's exact p = 1.6e-30).") and "significant (over" in comment
+    assert comment.endswith("exact McNemar p = 1.6e-30).") and "significant (over" in comment
     glued = result.glue()
     assert glued["timing_repeats"] == 19
     assert [r.implementation for r in result.rows] == [

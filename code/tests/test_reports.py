@@ -210,7 +210,7 @@ def test_compare_schedule_with_both_controls(high, scheduled, verdicts, conclusi
     assert conclusion in result.verdict, result.verdict
     assert result.verdict.startswith("Schedule minus constant 3: ")
     assert "Schedule minus constant 6: " in result.verdict
-    assert "McNemar's exact p = " in result.verdict
+    assert "exact McNemar p = " in result.verdict
     glued = result.glue()
     mean = lambda runs: sum(r.final_test_error for r in runs) / 5  # noqa: E731
     assert glued["schedule_constant_low_test_error"] == pytest.approx(10.0)

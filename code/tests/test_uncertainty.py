@@ -80,7 +80,7 @@ def test_the_schedule_counts_of_the_issue_are_significant():
     )
     assert result.judgement() == (
         "significant (over 5 seeds, 49 test digits right only in the first, 11 only in the "
-        "second; McNemar's exact p = 7.6e-07)"
+        "second; exact McNemar p = 7.6e-07)"
     )
     both = 100 * float(np.mean(~np.concatenate([a, b])))  # the mean error of all the runs
     assert result.noise == pytest.approx(uncertainty.binomial_se(both, 1000))
