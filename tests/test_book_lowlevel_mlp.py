@@ -106,6 +106,11 @@ def test_timings_are_positive_and_tracing_is_apart(v):
 def test_tracing_demo(v):
     assert v["lowlevel_demo_traces_float"] == 3  # one trace per Python float
     assert v["lowlevel_demo_traces_var"] == 1  # a variable never re-traces
+    # statement 1 of issue 17: the lesson's fit hands its step the rate in a tf.Variable
+    assert v["lowlevel_fit_traces"] == 1
+    assert v["lowlevel_schedule_demo_rates"] == 2  # the page's schedule: two rates ...
+    assert v["lowlevel_schedule_demo_traces"] == 1  # ... one trace
+    assert v["lowlevel_schedule_demo_examples"] % v["lowlevel_batch_size"] == 0  # one shape
 
 
 def test_confusion_summary(v):
