@@ -73,6 +73,12 @@ def test_plateau_runs(v, default_data):
     low, high = v["lowlevel_plateau_epochs_min"], v["lowlevel_plateau_epochs_max"]
     assert 1 <= low <= v["lowlevel_plateau_epochs"] <= high <= v["lowlevel_plateau_max_epochs"]
     assert 0 <= v["lowlevel_plateau_stopped_runs"] <= v["lowlevel_seeds"]
+    # statement 4 of issue 17: a new best must gain about one standard error ("measurably")
+    expected = uncertainty.binomial_se(
+        v["lowlevel_test_error_mean"], v["lowlevel_plateau_validation_size"]
+    )
+    assert v["lowlevel_plateau_min_improvement"] == pytest.approx(expected, rel=0.02)
+    assert v["lowlevel_plateau_min_improvement"] > 100 / v["lowlevel_plateau_validation_size"]
     mean, std = v["lowlevel_plateau_test_error_mean"], v["lowlevel_plateau_test_error_std"]
     assert v["lowlevel_plateau_test_error_min"] <= mean <= v["lowlevel_plateau_test_error_max"]
     assert v["lowlevel_plateau_lecun_gap"] == pytest.approx(mean - 4.7)

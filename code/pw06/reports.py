@@ -187,6 +187,7 @@ class PlateauRuns:
 
     patience: int
     max_epochs: int
+    min_improvement: float  # points a new best must gain to reset the patience
     train_size: int  # training digits left after the validation split
     validation_size: int
     epochs: float  # mean over seeds of the epoch of the lowest validation error
@@ -218,6 +219,7 @@ def plateau_runs(runs, rule: training.Plateau, lab, n_test: int) -> PlateauRuns:
     return PlateauRuns(
         patience=rule.patience,
         max_epochs=rule.max_epochs,
+        min_improvement=float(rule.min_improvement),
         train_size=runs[0].train_examples,
         validation_size=runs[0].validation_examples,
         epochs=statistics.fmean(best),

@@ -95,6 +95,7 @@ def test_plateau_runs_summarises_the_best_epochs():
     assert summary.test_error_binomial_se == pytest.approx(100 * (0.08 * 0.92 / 1000) ** 0.5)
     glued = summary.glue()
     assert glued["lowlevel_plateau_epochs"] == 3.5 and glued["lowlevel_plateau_patience"] == 2
+    assert glued["lowlevel_plateau_min_improvement"] == 0.0
     assert (glued["lowlevel_plateau_train_size"], glued["lowlevel_plateau_validation_size"]) == (
         80,
         20,
