@@ -110,9 +110,8 @@ class Plateau:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"min_improvement must be a number, got {value!r}")
         if not 0 <= value < math.inf:
-            raise ValueError(
-                f"min_improvement must be a finite number >= 0, got {value!r}"
-            )
+            message = "min_improvement must be a finite number >= 0"
+            raise ValueError(f"{message}, got {value!r}")
 
     def last_improvement(self, errors) -> int:
         """The epoch (from 1) of the last improvement on the best error
