@@ -107,18 +107,18 @@ class Plateau:
         ll.check_count(self.patience, "patience")
         ll.check_count(self.max_epochs, "max_epochs")
         value = self.min_improvement
+        message = f"min_improvement must be a number >= 0, got {value!r}"
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"min_improvement must be a number, got {value!r}")
+            raise ValueError(message)
         if not 0 <= value < math.inf:
-            message = "min_improvement must be a finite number >= 0"
-            raise ValueError(f"{message}, got {value!r}")
+            raise ValueError(message)
 
     def last_improvement(self, errors) -> int:
         """The epoch (from 1) of the last improvement on the best error
         so far by at least ``min_improvement`` (by any amount if 0)."""
         errors = list(errors)
         if not errors:
-            raise ValueError("errors must hold one error per epoch, got none")
+            raise ValueError("errors must hold one error per epoch")
         best, epoch = errors[0], 1
         for i, error in enumerate(errors[1:], start=2):
             if error < best and best - error >= self.min_improvement:
@@ -131,7 +131,8 @@ class Plateau:
         errors = list(errors)
         if not errors:
             return False
-        return len(errors) - self.last_improvement(errors) >= self.patience
+        since = len(errors) - self.last_improvement(errors)
+        return since >= self.patience
 
     def stop(self, errors) -> bool:
         """Stop training after these epochs: a plateau, or the cap."""
