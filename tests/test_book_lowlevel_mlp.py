@@ -107,6 +107,8 @@ def test_the_test_sets_binomial_error_is_about_one_point(v, default_data):
 def test_timings_are_positive_and_tracing_is_apart(v):
     assert v["lowlevel_train_cpu_seconds"] > 0 and v["lowlevel_train_wall_seconds"] > 0
     assert 0 < v["lowlevel_trace_seconds"] < v["lowlevel_train_wall_seconds"]
+    # statement 11 of issue 17: tracing in CPU time too, part of the run's CPU time
+    assert 0 < v["lowlevel_trace_cpu_seconds"] < v["lowlevel_train_cpu_seconds"]
 
 
 def test_tracing_demo(v):
