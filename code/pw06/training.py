@@ -107,11 +107,11 @@ class Plateau:
         ll.check_count(self.patience, "patience")
         ll.check_count(self.max_epochs, "max_epochs")
         value = self.min_improvement
-        message = f"min_improvement must be a number >= 0, got {value!r}"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(message)
-        if not 0 <= value < math.inf:
-            raise ValueError(message)
+        ok = not isinstance(value, bool)
+        ok = ok and isinstance(value, int | float)
+        if not (ok and 0 <= value < math.inf):
+            message = "min_improvement must be a number >= 0"
+            raise ValueError(f"{message}, got {value!r}")
 
     def last_improvement(self, errors) -> int:
         """The epoch (from 1) of the last improvement on the best error
