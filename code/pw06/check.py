@@ -20,6 +20,7 @@ Importing this module does not import TensorFlow; the checks that need it load i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -63,14 +64,34 @@ def _grading() -> bool:
 
 
 def _check(name: str):
-    """Turn a function that returns what it verified (or raises Mistake) into a check."""
+    """Turn a function that returns what it verified (or raises Mistake) into a check.
+
+    ``_USES[name]``: the workbook functions that the checked function (the first argument)
+    calls. While it runs, each of them is the handbook's reference (see :func:`references`), so a
+    mistake in one of them fails its own check only. Where that swap is impossible and the
+    answer is wrong, the line says which of them fails its own check instead (not checked).
+    """
 
     def decorate(body):
+        uses = _USES.get(name, ())
+
         @functools.wraps(body)
         def run(*args, **kwargs) -> Result:
+            graded = True
             try:
-                line = f"{PASS} {name}: {body(*args, **kwargs)}"
+                try:
+                    line = f"{PASS} {name}: {body(*args, **kwargs)}"
+                except Mistake:
+                    if args and uses:
+                        _blame_unswapped(args[0], uses)
+                    raise
                 ok = True
+            except NotChecked as first:
+                line, ok, graded = (
+                    f"{FAIL} {name}: not checked — {first}; fix it first",
+                    False,
+                    False,
+                )
             except Mistake as mistake:
                 hint = f" — hint: {mistake.hint}" if mistake.hint else ""
                 line, ok = f"{FAIL} {name}: {mistake.what}{hint}", False
@@ -81,13 +102,21 @@ def _check(name: str):
                 )
                 ok = False
             print(line)
-            if not ok and _grading():
+            if not ok and graded and _grading():
                 raise CheckFailed(line)
             return Result(ok, line)
 
+        run.uses = uses
         return run
 
     return decorate
+
+
+class NotChecked(Exception):
+    """A check that cannot grade a function alone: another function it calls fails its check.
+
+    Under nbgrader this does not fail the cell: that mistake costs the other check's points.
+    """
 
 
 # --- Running student code --------------------------------------------------------------------
@@ -96,6 +125,13 @@ def _check(name: str):
 def _short(error: BaseException, limit: int = 160) -> str:
     text = " ".join(str(error).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+INTEGER_LABELS_HINT = (
+    "integer labels passed to Keras fit: with the MSE or the categorical cross-entropy the "
+    "loss compares the K outputs of an example with K targets — pass the one-hot targets "
+    "(t_train), not the integer labels"
+)
 
 
 def _hint_for(error: BaseException) -> str:
@@ -110,6 +146,14 @@ def _hint_for(error: BaseException) -> str:
         return (
             "a parameter is no longer a tf.Variable: `W = W - …` makes a new tensor and loses "
             "the Variable; update it in place with W.assign_sub(…)"
+        )
+    if "compile_loss" in text or "`target` and `output`" in text:
+        return INTEGER_LABELS_HINT
+    if "are valid indices" in text:
+        return (
+            "x and t are tf.Tensors here (the given check_inputs converted them), and a tensor "
+            "cannot be indexed with an array of indices such as x[batch]: take those rows with "
+            "tf.gather(x, batch) and tf.gather(t, batch)"
         )
     if "NoneType" in text or "No gradients" in text:
         return (
@@ -132,8 +176,12 @@ def _hint_for(error: BaseException) -> str:
     return "run your function on a small input and read the error"
 
 
-def _call(fn, *args, what: str = "", **kwargs):
-    """``fn(*args, **kwargs)``, any exception turned into a Mistake that explains it."""
+def _call(fn, *args, what: str = "", uses=None, **kwargs):
+    """``fn(*args, **kwargs)``, any exception turned into a Mistake that explains it.
+
+    ``uses``: names of workbook functions that ``fn`` calls (default: those of the check named
+    ``what``); they are the reference versions during the call (:func:`references`)."""
+    uses = _USES.get(what, ()) if uses is None else uses
     what = what or getattr(fn, "__name__", "your function")
     if not callable(fn):
         raise Mistake(
@@ -141,13 +189,154 @@ def _call(fn, *args, what: str = "", **kwargs):
             "pass the function itself, without calling it: check.forward(forward)",
         )
     try:
-        return fn(*args, **kwargs)
+        with references(fn, uses) as callee:
+            return callee(*args, **kwargs)
     except NotImplementedError:
         raise Mistake(f"{what} is not written yet", NOT_WRITTEN) from None
     except Exception as error:
         raise Mistake(
             f"{what} raised {type(error).__name__}: {_short(error)}", _hint_for(error)
         ) from None
+
+
+#: The handbook's version of each workbook function a checked function may call:
+#: module of pw06 and attribute.
+_REFERENCE = {
+    **{
+        name: ("lowlevel_mlp", name)
+        for name in (
+            "init_params",
+            "logits",
+            "forward",
+            "forward_softmax",
+            "mse_loss",
+            "cross_entropy_loss",
+            "model_loss",
+            "train_step",
+            "predict",
+            "error_rate",
+            "piecewise_constant",
+        )
+    },
+    "preprocess": ("data", "preprocess"),
+    "one_hot": ("data", "one_hot"),
+    "_output_activation": ("keras_mlp", "_output_activation"),
+    "initial_weights": ("keras_mlp", "initial_weights"),
+}
+#: What each Ex. 3 and Ex. 4 function may call (the workbooks' given code included).
+_LOSS_USES = (
+    "model_loss",
+    "forward",
+    "logits",
+    "mse_loss",
+    "forward_softmax",
+    "cross_entropy_loss",
+)
+_USES = {
+    "forward": ("logits",),
+    "forward_softmax": ("logits",),
+    "train_step": _LOSS_USES,
+    "error_rate": ("logits", "forward", "forward_softmax", "predict"),
+    "fit": ("train_step", *_LOSS_USES, "piecewise_constant"),
+    "build_sequential": ("initial_weights", "_output_activation"),
+    "build_functional": ("initial_weights", "_output_activation"),
+    "compile_model": ("_output_activation",),
+}
+
+
+def _reference(name: str):
+    import importlib
+
+    module, attribute = _REFERENCE[name]
+    return getattr(importlib.import_module(f"pw06.{module}"), attribute)
+
+
+def _function_of(fn) -> types.FunctionType | None:
+    """The Python function behind ``fn``: itself, a ``tf.function``'s, a partial's, a method's."""
+    for _ in range(10):
+        if isinstance(fn, types.FunctionType):
+            return fn
+        inner = (
+            getattr(fn, "python_function", None)  # tf.function
+            or getattr(fn, "func", None)  # functools.partial
+            or getattr(fn, "__func__", None)  # a bound method
+        )
+        if inner is None:
+            return None
+        fn = inner
+    return None
+
+
+def _bound(fn, names) -> dict[str, object]:
+    """The names among ``names`` that ``fn`` holds in a closure or a default argument (where a
+    swap of its globals does not reach), with the function they hold."""
+    found = {}
+    code, cells = fn.__code__, fn.__closure__ or ()
+    for name, cell in zip(code.co_freevars, cells, strict=False):
+        try:
+            if name in names:
+                found[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+    defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
+    for value in defaults:
+        name = getattr(value, "__name__", None)
+        if name in names and callable(value) and value is not _reference(name):
+            found.setdefault(name, value)
+    return found
+
+
+@contextlib.contextmanager
+def references(fn, names):
+    """Run ``fn`` with the reference version of each of ``names`` in its globals.
+
+    Only names already there are swapped (none is added), and every one is put back when the
+    block ends, even if it raises: the namespace is left exactly as it was. Yields ``fn`` as it
+    should be called: a ``tf.function``'s Python function, so that no earlier trace is reused.
+    """
+    function = _function_of(fn)
+    if function is None:
+        yield fn
+        return
+    scope = function.__globals__
+    saved = {name: scope[name] for name in names if name in scope}
+    swapped = {name: _reference(name) for name in saved}
+    try:
+        scope.update(swapped)
+        yield function if getattr(fn, "python_function", None) is not None else fn
+    finally:
+        scope.update(saved)
+
+
+def _student_versions(fn, names) -> dict[str, object]:
+    """The student's own version of each of ``names`` that a call of ``fn`` cannot be kept
+    from: all of them if ``fn`` is no Python function, else those bound in it."""
+    function = _function_of(fn)
+    if function is not None:
+        return _bound(function, names)
+    call = _function_of(type(fn).__dict__.get("__call__"))
+    scope = call.__globals__ if call is not None else {}
+    return {name: scope[name] for name in names if callable(scope.get(name))}
+
+
+def _blame_unswapped(fn, names) -> None:
+    """Raise NotChecked if ``fn`` calls its own version of one of ``names`` (no swap possible)
+    and that version fails its own check."""
+    for name, student in _student_versions(fn, names).items():
+        verify = globals().get(name)
+        if student is _reference(name) or not hasattr(verify, "uses"):
+            continue
+        if not _passes(verify, student):
+            raise NotChecked(f"{name} fails its check")
+
+
+def _passes(a_check, *args, **kwargs) -> bool:
+    """Whether ``a_check`` passes, silently (nothing printed, nothing raised)."""
+    try:
+        a_check.__wrapped__(*args, **kwargs)
+    except Exception:
+        return False
+    return True
 
 
 def _names_used(fn) -> set[str]:
@@ -302,63 +491,79 @@ def node_values(values) -> str:
     """Exercise 1 b): the forward value of every node, ``{name: value}``.
 
     The inputs are read from ``values`` (default: CS231n's x = (−1, −2), w = (2, −3), b = −3).
+    The line names the first wrong node, and any later node that is wrong on its own (wrong
+    for the values of its own inputs, as you wrote them).
     """
     graph = _reference_graph(values if isinstance(values, dict) else None)
     got = _hand_values(values, graph, "value")
-    for node in graph.nodes():
-        name, expected = node.label, node.data
-        if _same(got[name], expected):
-            continue
-        inputs = {child.label: got[child.label] for child in node.inputs}
-        args = ", ".join(f"{k} = {_fmt(v)}" for k, v in inputs.items())
-        what = (
-            f"{name} = {node.expression} should be {_fmt(expected)} ({args}); "
-            f"you have {_fmt(got[name])}"
+    wrong = [node for node in graph.nodes() if not _same(got[node.label], node.data)]
+    if not wrong:
+        return f"all {len(graph.nodes())} node values are right (ŷ = {graph.output.data:.3f})"
+    node = wrong[0]  # its inputs are right: every node before it is
+    name, expected = node.label, node.data
+    args = ", ".join(f"{c.label} = {_fmt(got[c.label])}" for c in node.inputs)
+    what = f"{name} = {node.expression} should be {_fmt(expected)} ({args})"
+    what += f"; you have {_fmt(got[name])}"
+    also = [n.label for n in wrong[1:] if not _same(got[n.label], _recompute(n, got))]
+    if also:
+        what += f"; also wrong for its own inputs: {', '.join(also)}"
+    raise Mistake(what, _value_hint(node, got))
+
+
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 700 else math.inf
+
+
+def _recompute(node, got) -> float:
+    """``node``'s operation applied to the values ``got`` of its inputs (inf where undefined)."""
+    ins = [got[child.label] for child in node.inputs]
+    if not node.op:
+        return got[node.label]
+    if node.op == "exp":
+        return _exp(ins[0])
+    if node.op == "1/x":
+        return 1.0 / ins[0] if ins[0] else math.inf
+    if node.op == "max":
+        return max(ins)
+    if len(ins) == 2:
+        return {"×": ins[0] * ins[1], "+": ins[0] + ins[1], "−": ins[0] - ins[1]}[node.op]
+    if node.op.startswith("×"):  # times a constant
+        return node.local_grads[0] * ins[0]
+    return ins[0] + (node.data - node.inputs[0].data)  # plus a constant
+
+
+def _value_variants(node, ins):
+    """(value, hint) of each known mistake for ``node``, from the values ``ins`` of its inputs."""
+    label, expression = node.label, node.expression
+    if label == "z" and len(ins) == 2:
+        yield (
+            ins[0] - ins[1],
+            "the sign of b: eq. 1 reads exp(−wᵀx + b), i.e. z = wᵀx − b, but this workbook "
+            "follows eq. 2, z = w1·x1 + w2·x2 + b",
         )
-        raise Mistake(what, _value_hint(node, got))
-    return f"all {len(graph.nodes())} node values are right (ŷ = {graph.output.data:.3f})"
+    if label == "u" and len(ins) == 1:
+        yield ins[0], "u = −z: the minus sign of exp(−z)"
+    if label == "e" and len(ins) == 1:
+        yield _exp(-ins[0]), "e = exp(u): u already holds the minus sign"
+    if label == "d" and len(ins) == 1:
+        yield ins[0], "d = e + 1: the '1 +' of the denominator"
+        yield ins[0] - 1, "d = e + 1, not e − 1"
+    if label == "ŷ" and len(ins) == 1:
+        yield ins[0], "ŷ = 1/d: the reciprocal closes the sigmoid"
+    if node.op == "×" and len(ins) == 2:
+        yield ins[0] + ins[1], f"{label} is a product: {expression}"
+    if node.op == "+" and len(ins) == 2:
+        yield ins[0] - ins[1], f"{label} is a sum: {expression}"
+        yield ins[0] * ins[1], f"{label} is a sum, not a product: {expression}"
 
 
 def _value_hint(node, got) -> str:
     """The likely mistake behind a wrong forward value of ``node`` (its inputs are right)."""
-    v = got[node.label]
     ins = [got[child.label] for child in node.inputs]
-    known = {
-        "z": [
-            (
-                ins[0] - ins[1],
-                "the sign of b: eq. 1 reads exp(−wᵀx + b), i.e. z = wᵀx − b, but "
-                "this workbook follows eq. 2, z = w1·x1 + w2·x2 + b",
-            ),
-        ],
-        "u": [(ins[0], "u = −z: the minus sign of exp(−z)")],
-        "e": [
-            (
-                math.exp(-ins[0]) if abs(ins[0]) < 700 else math.nan,
-                "e = exp(u): u already holds the minus sign",
-            ),
-        ],
-        "d": [
-            (ins[0], "d = e + 1: the '1 +' of the denominator"),
-            (ins[0] - 1, "d = e + 1, not e − 1"),
-        ],
-        "ŷ": [(ins[0], "ŷ = 1/d: the reciprocal closes the sigmoid")],
-    }
-    if node.op == "×" and len(ins) == 2:
-        known.setdefault(node.label, []).append(
-            (ins[0] + ins[1], f"{node.label} is a product: {node.expression}")
-        )
-    if node.op == "+" and len(ins) == 2:
-        known.setdefault(node.label, []).extend(
-            [
-                (ins[0] - ins[1], f"{node.label} is a sum: {node.expression}"),
-                (ins[0] * ins[1], f"{node.label} is a sum, not a product: {node.expression}"),
-            ]
-        )
-    for expected, hint in known.get(node.label, []):
-        if math.isfinite(expected) and _same(v, expected):
+    for expected, hint in _value_variants(node, ins):
+        if math.isfinite(expected) and _same(got[node.label], expected):
             return hint
-    if node.inputs and all(_same(got[c.label], c.data) for c in node.inputs):
+    if node.inputs:
         return f"recompute {node.label} = {node.expression} from the values above"
     return "the inputs x1, x2, w1, w2, b are given: keep them"
 
@@ -368,30 +573,73 @@ def node_gradients(grads, values=None) -> str:
     """Exercise 1 c): the gradient ∂ŷ/∂node of every node after back-propagating 1.0.
 
     ``values``: the forward values (for their inputs); default CS231n's inputs.
+
+    Each gradient is graded on its own, from the output back: it must be the local derivative
+    (at the reference forward values) times the gradient upstream *as you wrote it*, so one
+    wrong gradient is named once, not again in every gradient computed from it. A gradient that
+    is right for your own forward values, where those are wrong, is not blamed: the line says
+    that node_values fails its check instead.
     """
     graph = _reference_graph(values if isinstance(values, dict) else None)
     got = _hand_values(grads, graph, "gradient")
+    try:
+        mine = _hand_values(values, graph, "value") if isinstance(values, dict) else None
+    except Mistake:
+        mine = None
     parents: dict[int, list] = {id(node): [] for node in graph.nodes()}
     for node in graph.nodes():
-        for child, local, formula in zip(
-            node.inputs, node.local_grads, node.local_formulas, strict=True
+        for i, (child, local, formula) in enumerate(
+            zip(node.inputs, node.local_grads, node.local_formulas, strict=True)
         ):
-            parents[id(child)].append((node, local, formula))
+            parents[id(child)].append((node, local, formula, i))
+    from_own_values = []
     for node in reversed(graph.nodes()):
-        name, expected = node.label, node.grad
+        name, users = node.label, parents[id(node)]
+        expected = sum(local * got[p.label] for p, local, _, _ in users) if users else node.grad
         if _same(got[name], expected):
             continue
-        what = f"∂ŷ/∂{name} should be {_fmt(expected)}; you have {_fmt(got[name])}"
-        raise Mistake(what, _gradient_hint(node, got, parents[id(node)]))
+        if mine is not None and any(
+            _same(got[name], total) for total in _own_chain_rule(users, got, mine)
+        ):
+            from_own_values.append(name)
+            continue
+        what = f"∂ŷ/∂{name} should be {_fmt(expected)}"
+        if not _same(expected, node.grad):
+            upstream = ", ".join(f"∂ŷ/∂{p.label} = {_fmt(got[p.label])}" for p, *_ in users)
+            what += f" from your {upstream}"
+        what += f"; you have {_fmt(got[name])}"
+        raise Mistake(what, _gradient_hint(node, got, users, expected))
+    if from_own_values and not _passes(node_values, values):
+        raise NotChecked("node_values fails its check")
     return (
         f"all {len(graph.nodes())} gradients are right (∂ŷ/∂w1 = {graph.inputs['w1'].grad:.3f}, "
         f"∂ŷ/∂b = {graph.inputs['b'].grad:.3f})"
     )
 
 
-def _gradient_hint(node, got, parents) -> str:
-    """The likely mistake behind a wrong gradient of ``node`` (its users' gradients are right)."""
-    v, expected = got[node.label], node.grad
+def _own_chain_rule(users, got, mine) -> list[float]:
+    """The gradient of a node by the chain rule with the local derivatives at the student's
+    own forward values ``mine`` (each way a student may write them)."""
+    if len(users) != 1:
+        return []
+    parent, local, _, i = users[0]
+    upstream = got[parent.label]
+    if parent.op == "×" and len(parent.inputs) == 2:
+        options = [mine[parent.inputs[1 - i].label]]
+    elif parent.op == "exp":
+        options = [mine[parent.label], _exp(mine[parent.inputs[0].label])]
+    elif parent.op == "1/x":
+        d = mine[parent.inputs[0].label]
+        options = [-1.0 / d**2 if d else math.inf, -(mine[parent.label] ** 2)]
+    else:
+        options = [local]
+    return [option * upstream for option in options if math.isfinite(option)]
+
+
+def _gradient_hint(node, got, parents, expected) -> str:
+    """The likely mistake behind a wrong gradient of ``node`` (its users' gradients are taken
+    as written); ``expected``: the right one given those."""
+    v = got[node.label]
     if not parents:
         return "the backward pass starts at the output with ∂ŷ/∂ŷ = 1.0"
     if node.label == "b" and _same(v, -expected):
@@ -400,7 +648,7 @@ def _gradient_hint(node, got, parents) -> str:
             "eq. 2, z = w1·x1 + w2·x2 + b, so ∂ŷ/∂b = +σ′(z) = ∂ŷ/∂z"
         )
     if len(parents) == 1:
-        parent, local, formula = parents[0]
+        parent, local, formula, _ = parents[0]
         upstream = got[parent.label]
         chain = (
             f"∂ŷ/∂{node.label} = ∂{parent.label}/∂{node.label} × ∂ŷ/∂{parent.label} = "
@@ -421,7 +669,7 @@ def _gradient_hint(node, got, parents) -> str:
         if _same(v, -expected):
             return f"a sign: {chain}"
         return chain
-    total = " + ".join(f"{_fmt(local)} × {_fmt(got[p.label])}" for p, local, _ in parents)
+    total = " + ".join(f"{_fmt(local)} × {_fmt(got[p.label])}" for p, local, _, _ in parents)
     return f"{node.label} feeds several nodes: add their contributions, {total}"
 
 
@@ -829,7 +1077,28 @@ def cross_entropy_loss(fn) -> str:
             "the loss cannot be differentiated by GradientTape",
             "use TensorFlow operations, not NumPy",
         )
-    return "mean softmax cross-entropy of the logits, a differentiable scalar"
+    _stable_on_large_logits(fn)
+    return "mean softmax cross-entropy of the logits, a differentiable scalar, stable"
+
+
+def _stable_on_large_logits(fn) -> None:
+    """The cross-entropy must stay right where a softmax underflows to 0 (logits ±80)."""
+    tf, ll = _tf(), _ll()
+    z = tf.constant([[80.0, 0.0, -80.0], [0.0, -80.0, 80.0]])
+    t = tf.constant(np.eye(3, dtype=np.float32)[[2, 1]])  # the classes whose softmax is 0
+    expected = float(ll.cross_entropy_loss(z, t))
+    value = _array(_call(fn, z, t, what="cross_entropy_loss"), "the loss")
+    if value.size == 1 and _close(value.reshape(()), expected):
+        return
+    value = float(value.reshape(-1)[0])
+    hint = (
+        "cross-entropy computed as log(softmax): the softmax of a very negative logit is "
+        "exactly 0 in float32 and log(0) = −inf; compute it from the logits, "
+        "tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=z) (or tf.nn.log_softmax)"
+    )
+    if math.isfinite(value):
+        hint += " — a small ε in log(softmax + ε) only hides the error"
+    raise Mistake(f"on large logits (±80) the loss is {value:.5g}, expected {expected:.5g}", hint)
 
 
 @_check("init_params")
@@ -1019,22 +1288,28 @@ def fit(fn) -> str:
 
     def step(params, xb, tb, rate, *args, **kwargs):
         rows = [row_of.get(r.tobytes(), -1) for r in np.asarray(xb, dtype=np.float32)]
-        calls.append((rows, float(rate)))
-        return ll.train_step(params, xb, tb, rate, *args, **kwargs)
+        loss = ll.train_step(params, xb, tb, rate, *args, **kwargs)
+        calls.append((rows, float(rate), float(loss)))
+        return loss
 
     before = float(ll.mse_loss(ll.forward(params, x), t))
-    _call(
-        fn,
-        params,
-        x,
-        t,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=lr,
-        seed=0,
-        step=step,
-        what="fit",
-    )
+    try:
+        history = _call(
+            fn,
+            params,
+            x,
+            t,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=lr,
+            seed=0,
+            step=step,
+            what="fit",
+        )
+    except Mistake as mistake:
+        if "'losses'" in mistake.what or "History.add_epoch" in mistake.what:
+            raise Mistake(mistake.what, LOSSES_HINT) from None
+        raise
     per_epoch = math.ceil(len(x) / batch_size)
     if len(calls) != epochs * per_epoch:
         raise Mistake(
@@ -1042,12 +1317,13 @@ def fit(fn) -> str:
             f"{batch_size}; expected {epochs * per_epoch}",
             "one step per mini-batch: for start in range(0, len(x), batch_size)",
         )
-    sizes = [len(rows) for rows, _ in calls[:per_epoch]]
+    sizes = [len(rows) for rows, _, _ in calls[:per_epoch]]
     if max(sizes) > batch_size:
         raise Mistake(f"mini-batches of up to {max(sizes)} examples", "slice batch_size examples")
     orders = []
     for epoch in range(epochs):
-        seen = [i for rows, _ in calls[epoch * per_epoch : (epoch + 1) * per_epoch] for i in rows]
+        batches = calls[epoch * per_epoch : (epoch + 1) * per_epoch]
+        seen = [i for rows, _, _ in batches for i in rows]
         if sorted(seen) != list(range(len(x))):
             raise Mistake(
                 f"epoch {epoch} does not visit every example exactly once",
@@ -1060,11 +1336,12 @@ def fit(fn) -> str:
             "the examples are visited in the same order every epoch",
             "use this epoch's shuffled `order` (tf.gather(x, order[start:start + batch_size]))",
         )
-    rates = {rate for _, rate in calls}
+    rates = {rate for _, rate, _ in calls}
     if rates != {lr}:
         raise Mistake(
             f"the steps got learning rates {sorted(rates)}, expected {lr}", "pass `rate` to step"
         )
+    _fit_history(history, [loss for _, _, loss in calls])
     after = float(ll.mse_loss(ll.forward(params, x), t))
     if not after < before:
         raise Mistake(
@@ -1074,6 +1351,32 @@ def fit(fn) -> str:
         f"{epochs} epochs × {per_epoch} shuffled mini-batches of ≤ {batch_size}, every example "
         f"once per epoch; loss {before:.3f} → {after:.3f}"
     )
+
+
+LOSSES_HINT = (
+    "before history.add_epoch(epoch, losses, rate), `losses` must hold this epoch's step "
+    "losses, one Python float per mini-batch in order: losses = [] before the loop over the "
+    "mini-batches, losses.append(float(loss)) after each step"
+)
+
+
+def _fit_history(history, losses: list[float]) -> None:
+    """The History ``fit`` returned must hold the ``losses`` that its steps returned."""
+    recorded = getattr(history, "step_loss", None)
+    if not isinstance(recorded, list):
+        raise Mistake(
+            f"fit returned {type(history).__name__}, not the History",
+            "keep the given lines: history = History() … return history",
+        )
+    if len(recorded) != len(losses):
+        raise Mistake(
+            f"the history holds {len(recorded)} step losses for {len(losses)} steps", LOSSES_HINT
+        )
+    if not all(isinstance(v, float) for v in recorded):
+        kinds = sorted({type(v).__name__ for v in recorded if not isinstance(v, float)})
+        raise Mistake(f"the history holds {', '.join(kinds)}, not floats", LOSSES_HINT)
+    if not _close(recorded, losses):
+        raise Mistake("the history's losses are not those the steps returned", LOSSES_HINT)
 
 
 @_check("piecewise_constant")
@@ -1132,6 +1435,11 @@ _OUTPUT_HINTS = {
         "(no activation) for CategoricalCrossentropy(from_logits=True)"
     ),
     ("softmax", "relu"): "misplaced ReLU: the output layer of the softmax variant gives logits",
+    ("softmax", "softmax"): (
+        "a softmax layer with from_logits=True: the variant's model outputs logits (no "
+        "activation), because CategoricalCrossentropy(from_logits=True) applies the softmax "
+        "itself; a softmax layer as well applies it twice (Keras warns about it)"
+    ),
 }
 
 
@@ -1169,7 +1477,7 @@ def _check_model(model, *, functional: bool, output: str) -> str:
             f"the hidden layer's activation is {_activation(hidden)}",
             "missing ReLU: Dense(n_hidden, activation='relu')",
         )
-    allowed = {"sigmoid": ("sigmoid",), "softmax": ("linear", "softmax")}[output]
+    allowed = {"sigmoid": ("sigmoid",), "softmax": ("linear",)}[output]
     if _activation(out) not in allowed:
         act = _activation(out)
         raise Mistake(
@@ -1180,8 +1488,6 @@ def _check_model(model, *, functional: bool, output: str) -> str:
     model.set_weights([p.numpy() for p in params])
     x = np.random.default_rng(3).uniform(0, 1, (N, D)).astype(np.float32)
     expected = ll.forward(params, x) if output == "sigmoid" else ll.logits(params, x)
-    if _activation(out) == "softmax":
-        expected = ll.forward_softmax(params, x)
     if not _close(model(x).numpy(), expected.numpy()):
         raise Mistake(
             "with the reference weights the outputs differ", "connect Input → hidden → output"
@@ -1190,21 +1496,21 @@ def _check_model(model, *, functional: bool, output: str) -> str:
     return f"{api}: {layers}, same outputs as the low-level MLP"
 
 
-def _build(fn, output):
+def _build(fn, output, what):
     kwargs = {"seed": 0} | ({} if output == "sigmoid" else {"output": output})
-    return _call(fn, D, H, K, what=getattr(fn, "__name__", "build"), **kwargs)
+    return _call(fn, D, H, K, what=what, **kwargs)
 
 
 @_check("build_sequential")
 def build_sequential(fn, output: str = "sigmoid") -> str:
     """Ex. 4: ``build_sequential(n_inputs, n_hidden, n_outputs, *, seed, [output])``."""
-    return _check_model(_build(fn, output), functional=False, output=output)
+    return _check_model(_build(fn, output, "build_sequential"), functional=False, output=output)
 
 
 @_check("build_functional")
 def build_functional(fn, output: str = "sigmoid") -> str:
     """Ex. 4: ``build_functional(n_inputs, n_hidden, n_outputs, *, seed, [output])``."""
-    return _check_model(_build(fn, output), functional=True, output=output)
+    return _check_model(_build(fn, output, "build_functional"), functional=True, output=output)
 
 
 def _loss_name(loss) -> str:
@@ -1264,6 +1570,55 @@ def compile_model(fn, output: str = "sigmoid") -> str:
     return "plain SGD with the given learning rate, cross-entropy from the logits"
 
 
+def _last_error() -> BaseException | None:
+    """The last exception a notebook cell raised (IPython keeps it in ``sys.last_value``)."""
+    import sys
+
+    return getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+
+
+FIT_RESULT_HINT = (
+    "keep what model.fit returns: history = model.fit(x_train, t_train, epochs=..., verbose=0)"
+)
+
+
+def _not_a_keras_history(history) -> Mistake:
+    """Why ``history`` is not what ``model.fit`` returned."""
+    error = _last_error()
+    if error is not None and _hint_for(error) == INTEGER_LABELS_HINT:
+        return Mistake(
+            f"model.fit raised {type(error).__name__}: {_short(error, 100)}", INTEGER_LABELS_HINT
+        )
+    if history is None:
+        return Mistake("history is None", FIT_RESULT_HINT)
+    if isinstance(history, dict):
+        return Mistake(
+            "history is a dict (History.history?)",
+            "keep the History object itself: history = model.fit(...)",
+        )
+    if type(history).__module__ == "pw06.lowlevel_mlp" or hasattr(history, "step_loss"):
+        return Mistake(
+            "this `history` is Exercise 3's (from your low-level fit): model.fit's History "
+            "was not kept",
+            FIT_RESULT_HINT,
+        )
+    return Mistake(
+        f"expected the History that model.fit returns, got {type(history).__name__}",
+        FIT_RESULT_HINT,
+    )
+
+
+def _softmax_with_logits(model) -> bool:
+    """Whether ``model`` ends with a softmax layer while its loss expects logits."""
+    dense = _dense_layers(model)
+    loss = getattr(model, "loss", None)
+    return (
+        bool(dense)
+        and _activation(dense[-1]) == "softmax"
+        and bool(getattr(loss, "from_logits", False))
+    )
+
+
 @_check("keras_fit")
 def keras_fit(history, x) -> str:
     """Ex. 4: the ``History`` of ``model.fit(x, t, epochs=…)`` — Keras chose the batch size."""
@@ -1271,9 +1626,12 @@ def keras_fit(history, x) -> str:
 
     params = getattr(history, "params", None)
     if not isinstance(params, dict) or "steps" not in params:
+        raise _not_a_keras_history(history)
+    model = getattr(history, "model", None)
+    if model is not None and _softmax_with_logits(model):
         raise Mistake(
-            f"expected the History that model.fit returns, got {type(history).__name__}",
-            "history = model.fit(x, t, epochs=..., verbose=0)",
+            "the model ends with a softmax layer and its loss has from_logits=True",
+            _OUTPUT_HINTS[("softmax", "softmax")],
         )
     n = len(x)
     default = km.default_batch_size()
