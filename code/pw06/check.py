@@ -12,8 +12,20 @@ variant of the reference computed on the same problem — and names the one that
 A check never crashes on a wrong answer: exceptions from your code, wrong types or shapes, and
 a function not written yet are explained in the same one line.
 
+One function at a time: while a check runs your function, the other workbook functions it
+calls (``logits`` inside ``forward``, ``model_loss`` inside ``train_step``, ``train_step``
+inside ``fit``…) are the handbook's reference versions, swapped into your notebook's globals
+for the call and put back after it (:func:`references`). So one mistake fails exactly one
+check. Where no swap is possible — your function holds its own version in a default argument
+or a closure, or is no Python function — and its answer is wrong, the check says which
+function it calls fails its own check: ``✗ forward: not checked — logits fails its check; fix
+it first``. Exercise 1 does the same for gradients that are right for your own (wrong) forward
+values: ``✗ node_gradients: not checked — node_values fails its check; fix it first``.
+
 For instructors: when nbgrader's autograder runs the notebook (``NBGRADER_EXECUTION`` is set),
-a failed check also raises :class:`CheckFailed`, so that its test cell scores zero.
+a failed check also raises :class:`CheckFailed`, so that its test cell scores zero. A "not
+checked … fix it first" line does not raise: the one mistake already costs the points of the
+check that names it (whose cell fails), and is not charged twice.
 
 Importing this module does not import TensorFlow; the checks that need it load it.
 """
@@ -411,6 +423,20 @@ def _close(a, b, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
+def _differs(value, expected, variants: dict[str, tuple[object, str]], what: str, hint: str):
+    """The mistake behind a ``value`` that is not ``expected``: the first known mistake (a
+    variant of the reference, computed on the same problem) that it equals, or else ``what``
+    (formatted with ``value``, ``expected`` and ``diff``, the largest difference) and ``hint``."""
+    found = _match(value, variants)
+    if found:
+        return Mistake(*found)
+    value, expected = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    diff = float(np.abs(value - expected).max()) if value.shape == expected.shape else math.nan
+    if value.size == 1 and expected.size == 1:
+        value, expected = float(value.reshape(-1)[0]), float(expected.reshape(-1)[0])
+    return Mistake(what.format(value=value, expected=expected, diff=diff), hint)
+
+
 def _match(value, variants: dict[str, tuple[object, str]]) -> tuple[str, str] | None:
     """The first known mistake whose result equals ``value``: (what, hint), or None."""
     for what, (expected, hint) in variants.items():
@@ -448,7 +474,13 @@ def _reference_graph(inputs: dict | None):
     given = dict(cg.CS231N_INPUTS)
     if inputs:
         given.update({k: inputs[k] for k in _INPUTS if _is_number(inputs.get(k))})
-    graph = cg.logistic_regression_graph(**{k: float(given[k]) for k in _INPUTS})
+    try:
+        graph = cg.logistic_regression_graph(**{k: float(given[k]) for k in _INPUTS})
+    except ValueError as error:  # exp overflows, 1/0
+        raise Mistake(
+            f"the inputs {', '.join(f'{k} = {given[k]:g}' for k in _INPUTS)} give {error}",
+            "choose inputs with a moderate w1·x1 + w2·x2 + b (|z| < 700)",
+        ) from None
     graph.output.backward(1.0)
     return graph
 
@@ -871,11 +903,11 @@ def logits(fn) -> str:
         tf.nn.softmax(expected),
         "logits are the pre-activations: leave the output activation to forward",
     )
-    found = _match(z, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"Z differs from the reference by up to {np.abs(z - expected).max():.3g}",
+    raise _differs(
+        z,
+        expected,
+        variants,
+        "Z differs from the reference by up to {diff:.3g}",
         "compute h = relu(x @ W1 + b1), then h @ W2 + b2, with params = [W1, b1, W2, b2]",
     )
 
@@ -912,11 +944,11 @@ def forward(fn) -> str:
         what: (tf.sigmoid(wrong), hint)
         for what, (wrong, hint) in _logit_variants(params, x).items()
     }
-    found = _match(y, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"the outputs differ from the reference by up to {np.abs(y - expected).max():.3g}",
+    raise _differs(
+        y,
+        expected,
+        variants,
+        "the outputs differ from the reference by up to {diff:.3g}",
         "forward(params, x) = tf.sigmoid(Z), Z = relu(x @ W1 + b1) @ W2 + b2",
     )
 
@@ -975,10 +1007,13 @@ def mse_loss(fn) -> str:
         ),
     }
     if not _close(loss.reshape(()), expected):
-        found = _match(loss.reshape(()), variants)
-        if found:
-            raise Mistake(*found)
-        raise Mistake(f"the loss is {float(loss):.5g}, expected {expected:.5g}", "mean of (y − t)²")
+        raise _differs(
+            loss.reshape(()),
+            expected,
+            variants,
+            "the loss is {value:.5g}, expected {expected:.5g}",
+            "mean of (y − t)²",
+        )
     if not tf.is_tensor(result) or tape.gradient(result, y) is None:
         raise Mistake(
             "the loss cannot be differentiated by GradientTape",
@@ -1014,11 +1049,11 @@ def forward_softmax(fn) -> str:
         what: (tf.nn.softmax(wrong), hint)
         for what, (wrong, hint) in _logit_variants(params, x).items()
     }
-    found = _match(y, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"the outputs differ from the reference by up to {np.abs(y - expected).max():.3g}",
+    raise _differs(
+        y,
+        expected,
+        variants,
+        "the outputs differ from the reference by up to {diff:.3g}",
         "tf.nn.softmax(logits(params, x))",
     )
 
@@ -1065,11 +1100,11 @@ def cross_entropy_loss(fn) -> str:
         ),
     }
     if not _close(loss.reshape(()), expected):
-        found = _match(loss.reshape(()), variants)
-        if found:
-            raise Mistake(*found)
-        raise Mistake(
-            f"the loss is {float(loss.reshape(())):.5g}, expected {expected:.5g}",
+        raise _differs(
+            loss.reshape(()),
+            expected,
+            variants,
+            "the loss is {value:.5g}, expected {expected:.5g}",
             "mean over the examples of −Σ t log softmax(z), computed from the logits",
         )
     if not tf.is_tensor(result) or tape.gradient(result, z) is None:
@@ -1168,7 +1203,7 @@ def init_params(fn) -> str:
 @_check("train_step")
 def train_step(fn) -> str:
     """Ex. 3: ``train_step(params, x, t, learning_rate)`` — one SGD step in place, returns the
-    loss (before the update). It calls your forward and loss: check those first."""
+    loss (before the update). It runs with the reference model_loss, forward and mse_loss."""
     tf, ll = _tf(), _ll()
     _forbid_keras(fn)
     params, x, _, t = _problem()
@@ -1215,8 +1250,8 @@ def train_step(fn) -> str:
     if wrong:
         raise Mistake(
             f"{', '.join(wrong)} moved differently from the reference",
-            "one step is p ← p − learning_rate · ∂loss/∂p, with the gradients of the MSE of "
-            "forward(params, x) (run check.forward and check.mse_loss first)",
+            "one step is p ← p − learning_rate · ∂loss/∂p, with the gradients of "
+            "model_loss(params, x, t, output) taken on the tape",
         )
     value = _array(loss, "the returned loss")
     if value.size != 1:
@@ -1256,11 +1291,11 @@ def error_rate(fn) -> str:
         "it is the accuracy, not the error rate": (100 - expected, "count the wrong predictions"),
         "it is the accuracy as a fraction": (1 - expected / 100, "percent of wrong predictions"),
     }
-    found = _match(value, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"the error rate is {value:g}, expected {expected:g}",
+    raise _differs(
+        value,
+        expected,
+        variants,
+        "the error rate is {value:g}, expected {expected:g}",
         "predicted class = argmax of the outputs over axis 1; compare with the integer labels",
     )
 
@@ -1311,6 +1346,12 @@ def fit(fn) -> str:
             raise Mistake(mistake.what, LOSSES_HINT) from None
         raise
     per_epoch = math.ceil(len(x) / batch_size)
+    if not calls:
+        raise Mistake(
+            "fit never called its `step` argument",
+            "one step per mini-batch through the argument: "
+            "loss = step(params, x_batch, t_batch, rate, output) — not train_step directly",
+        )
     if len(calls) != epochs * per_epoch:
         raise Mistake(
             f"{len(calls)} steps for {epochs} epochs of {len(x)} examples in batches of "

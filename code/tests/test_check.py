@@ -707,6 +707,15 @@ NOTEBOOK_MISTAKES = {
         "fit",
         "`losses` must hold this epoch's step losses",
     ),
+    "train_step called instead of step": (
+        (
+            "fit",
+            "loss = step(params, x_batch, t_batch, rate, output)",
+            "loss = train_step(params, x_batch, t_batch, rate, output)",
+        ),
+        "fit",
+        "not train_step directly",
+    ),
     "train_step's loss outside the tape": (
         (
             "train_step",
@@ -863,6 +872,21 @@ def workbook_answers(mistakes: dict[str, str] | None = None):
     g["w1"], g["x1"] = x1 * g["p1"], w1 * g["p1"]
     g["w2"], g["x2"] = x2 * g["p2"], w2 * g["p2"]
     return v, g
+
+
+def test_exercise_1_inputs_that_overflow_are_explained(capsys):
+    values, _ = workbook_answers()
+    ok, line = run(capsys, check.node_values, {**values, "b": 800.0, "x1": -1000.0})
+    assert not ok and "could not be checked" not in line and "|z| < 700" in line, line
+
+
+def test_exercise_1_not_checked_does_not_fail_its_cell_under_nbgrader(capsys, monkeypatch):
+    values, grads = workbook_answers({"d": "v['e']"})
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(check.CheckFailed, match="the '1 \\+' of the denominator"):
+        check.node_values(values)
+    assert not check.node_gradients(grads, values)  # printed, not raised
+    assert "not checked — node_values" in capsys.readouterr().out
 
 
 def test_exercise_1_the_issue_s_values_get_their_hint_and_no_crash(capsys):
