@@ -17,7 +17,7 @@ calls (``logits`` inside ``forward``, ``model_loss`` inside ``train_step``, ``tr
 inside ``fit``…) are the handbook's reference versions, swapped into your notebook's globals
 for the call and put back after it (:func:`references`). So one mistake fails exactly one
 check. Where no swap is possible — your function holds its own version in a default argument
-or a closure, or is no Python function — and its answer is wrong, the check says which
+or a closure — and its answer is wrong, the check says which
 function it calls fails its own check: ``✗ forward: not checked — logits fails its check; fix
 it first``. Exercise 1 does the same for gradients that are right for your own (wrong) forward
 values: ``✗ node_gradients: not checked — node_values fails its check; fix it first``.
@@ -80,8 +80,9 @@ def _check(name: str):
 
     ``_USES[name]``: the workbook functions that the checked function (the first argument)
     calls. While it runs, each of them is the handbook's reference (see :func:`references`), so a
-    mistake in one of them fails its own check only. Where that swap is impossible and the
-    answer is wrong, the line says which of them fails its own check instead (not checked).
+    mistake in one of them fails its own check only. Where that swap is impossible (the function
+    holds its own version in a closure or a default argument) and the answer is wrong, the line
+    says which of them fails its own check instead (not checked).
     """
 
     def decorate(body):
@@ -280,8 +281,9 @@ def _function_of(fn) -> types.FunctionType | None:
 
 
 def _bound(fn, names) -> dict[str, object]:
-    """The names among ``names`` that ``fn`` holds in a closure or a default argument (where a
-    swap of its globals does not reach), with the function they hold."""
+    """The names among ``names`` that ``fn`` holds in a closure or as a default argument of
+    the same name (``def forward(params, x, logits=logits)``), where a swap of its globals does
+    not reach, with the function they hold."""
     found = {}
     code, cells = fn.__code__, fn.__closure__ or ()
     for name, cell in zip(code.co_freevars, cells, strict=False):
@@ -290,12 +292,13 @@ def _bound(fn, names) -> dict[str, object]:
                 found[name] = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-    defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
-    for value in defaults:
-        name = getattr(value, "__name__", None)
-        if name in names and callable(value) and value is not _reference(name):
+    positional = fn.__defaults__ or ()
+    parameters = code.co_varnames[code.co_argcount - len(positional) : code.co_argcount]
+    defaults = {**dict(zip(parameters, positional, strict=True)), **(fn.__kwdefaults__ or {})}
+    for name, value in defaults.items():
+        if name in names and callable(value):
             found.setdefault(name, value)
-    return found
+    return {name: value for name, value in found.items() if value is not _reference(name)}
 
 
 @contextlib.contextmanager
@@ -306,7 +309,7 @@ def references(fn, names):
     block ends, even if it raises: the namespace is left exactly as it was. Yields ``fn`` as it
     should be called: a ``tf.function``'s Python function, so that no earlier trace is reused.
     """
-    function = _function_of(fn)
+    function = _code_of(fn)
     if function is None:
         yield fn
         return
@@ -320,21 +323,32 @@ def references(fn, names):
         scope.update(saved)
 
 
+def _code_of(fn) -> types.FunctionType | None:
+    """The Python function whose globals ``fn`` runs in: ``_function_of(fn)``, or the
+    ``__call__`` of a callable object's class."""
+    function = _function_of(fn)
+    if function is None:
+        for cls in type(fn).__mro__:
+            if "__call__" in vars(cls):
+                return _function_of(vars(cls)["__call__"])
+    return function
+
+
 def _student_versions(fn, names) -> dict[str, object]:
     """The student's own version of each of ``names`` that a call of ``fn`` cannot be kept
-    from: all of them if ``fn`` is no Python function, else those bound in it."""
-    function = _function_of(fn)
-    if function is not None:
-        return _bound(function, names)
-    call = _function_of(type(fn).__dict__.get("__call__"))
-    scope = call.__globals__ if call is not None else {}
-    return {name: scope[name] for name in names if callable(scope.get(name))}
+    from (held in a closure or a default argument)."""
+    function = _code_of(fn)
+    return _bound(function, names) if function is not None else {}
 
 
 def _blame_unswapped(fn, names) -> None:
     """Raise NotChecked if ``fn`` calls its own version of one of ``names`` (no swap possible)
     and that version fails its own check."""
-    for name, student in _student_versions(fn, names).items():
+    try:
+        students = _student_versions(fn, names)
+    except Exception:  # never let the search crash a check
+        return
+    for name, student in students.items():
         verify = globals().get(name)
         if student is _reference(name) or not hasattr(verify, "uses"):
             continue

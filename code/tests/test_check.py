@@ -793,6 +793,51 @@ def test_a_dependency_bound_where_no_swap_reaches_is_named_not_blamed(capsys, mo
     assert run(capsys, check.forward, right["forward"])[0]
 
 
+def test_a_dependency_held_in_a_closure_is_named_not_blamed(capsys):
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    exec(
+        "def make(logits):\n"
+        "    def forward(params, x):\n"
+        "        return tf.sigmoid(logits(params, x))\n"
+        "    return forward\n"
+        "forward = make(logits)\n",
+        ns,
+    )
+    line = run(capsys, check.forward, ns["forward"])[1]
+    assert line == "✗ forward: not checked — logits fails its check; fix it first"
+
+
+def test_a_callable_object_runs_with_the_reference_too(capsys):
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    exec(
+        "class Forward:\n"
+        "    def __call__(self, params, x):\n"
+        "        return tf.sigmoid(logits(params, x))\n"
+        "forward = Forward()\n",
+        ns,
+    )
+    assert run(capsys, check.forward, ns["forward"])[0]
+    assert ns["logits"] is not ll.logits
+
+
+def test_two_mistakes_fail_their_two_checks_each_with_its_hint(capsys):
+    """fit's default step=train_step is not a binding the check cares about: it passes step."""
+    ns = notebook()
+    step_source = textwrap.dedent(inspect.getsource(ll.train_step))
+    exec(
+        step_source.replace("p.assign_sub(learning_rate * g)", "p.assign_add(learning_rate * g)"),
+        ns,
+    )
+    exec(
+        textwrap.dedent(inspect.getsource(ll.fit)).replace(
+            "tf.gather(x, batch), tf.gather(t, batch)", "x[batch], t[batch]"
+        ),
+        ns,
+    )
+    assert "update sign flipped" in run(capsys, check.train_step, ns["train_step"])[1]
+    assert "tf.gather(x, batch)" in run(capsys, check.fit, ns["fit"])[1]
+
+
 # --- Keras: what model.fit returned ------------------------------------------------------------
 
 
