@@ -421,7 +421,10 @@ def _array(value, what: str) -> np.ndarray:
         array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     except Exception:
         array = None
-    if array is None or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+    real = array is not None and any(
+        np.issubdtype(array.dtype, kind) for kind in (np.integer, np.floating, np.bool_)
+    )
+    if not real:
         raise Mistake(
             f"{what} is a {type(value).__name__}, not a tensor or an array of numbers",
             "return a tf.Tensor (or a NumPy array)",
