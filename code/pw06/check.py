@@ -16,10 +16,11 @@ One function at a time: while a check runs your function, the other workbook fun
 calls (``logits`` inside ``forward``, ``model_loss`` inside ``train_step``, ``train_step``
 inside ``fit``…) are the handbook's reference versions, swapped into your notebook's globals
 for the call and put back after it (:func:`references`). So one mistake fails exactly one
-check. Where no swap is possible — your function holds its own version in a default argument
-or a closure — and its answer is wrong, the check says which
-function it calls fails its own check: ``✗ forward: not checked — logits fails its check; fix
-it first``. Exercise 1 does the same for gradients that are right for your own (wrong) forward
+check; a function that holds its own version in a closure or a same-named default argument is
+called as a copy holding the reference. Where no swap is possible (a method or a callable
+object holding its own version) and the answer is wrong, the check says which function it
+calls fails its own check: ``✗ forward: not checked — logits fails its check; fix it
+first``. Exercise 1 does the same for gradients that are right for your own (wrong) forward
 values: ``✗ node_gradients: not checked — node_values fails its check; fix it first``.
 
 For instructors: when nbgrader's autograder runs the notebook (``NBGRADER_EXECUTION`` is set),
@@ -80,9 +81,9 @@ def _check(name: str):
 
     ``_USES[name]``: the workbook functions that the checked function (the first argument)
     calls. While it runs, each of them is the handbook's reference (see :func:`references`), so a
-    mistake in one of them fails its own check only. Where that swap is impossible (the function
-    holds its own version in a closure or a default argument) and the answer is wrong, the line
-    says which of them fails its own check instead (not checked).
+    mistake in one of them fails its own check only. Where that swap is impossible (see
+    :func:`_student_versions`) and the answer is wrong, the line says which of them fails its
+    own check instead (not checked).
     """
 
     def decorate(body):
@@ -307,7 +308,9 @@ def references(fn, names):
 
     Only names already there are swapped (none is added), and every one is put back when the
     block ends, even if it raises: the namespace is left exactly as it was. Yields ``fn`` as it
-    should be called: a ``tf.function``'s Python function, so that no earlier trace is reused.
+    should be called: a ``tf.function``'s Python function, so that no earlier trace is reused,
+    and a function that holds its own version of one of ``names`` (in a closure, or as a
+    default argument of the same name) as a copy holding the reference instead.
     """
     function = _code_of(fn)
     if function is None:
@@ -316,11 +319,43 @@ def references(fn, names):
     scope = function.__globals__
     saved = {name: scope[name] for name in names if name in scope}
     swapped = {name: _reference(name) for name in saved}
+    callee = fn
+    if function is _function_of(fn) and (
+        fn is function or getattr(fn, "python_function", None) is not None
+    ):
+        callee = _rebound(function, names)
     try:
         scope.update(swapped)
-        yield function if getattr(fn, "python_function", None) is not None else fn
+        yield callee
     finally:
         scope.update(saved)
+
+
+def _rebound(fn: types.FunctionType, names) -> types.FunctionType:
+    """``fn``, or a copy of it whose closure cells and same-named default arguments among
+    ``names`` hold the reference versions (``fn`` itself is left as it is)."""
+    bound = _bound(fn, names)
+    if not bound:
+        return fn
+    code = fn.__code__
+    cells = tuple(
+        types.CellType(_reference(name)) if name in bound else cell
+        for name, cell in zip(code.co_freevars, fn.__closure__ or (), strict=False)
+    )
+    positional = fn.__defaults__ or ()
+    parameters = code.co_varnames[code.co_argcount - len(positional) : code.co_argcount]
+    defaults = tuple(
+        _reference(name) if name in bound else value
+        for name, value in zip(parameters, positional, strict=True)
+    )
+    copy = types.FunctionType(code, fn.__globals__, fn.__name__, defaults or None, cells or None)
+    copy.__kwdefaults__ = {
+        name: _reference(name) if name in bound else value
+        for name, value in (fn.__kwdefaults__ or {}).items()
+    } or None
+    copy.__dict__.update(fn.__dict__)
+    copy.__qualname__ = fn.__qualname__
+    return copy
 
 
 def _code_of(fn) -> types.FunctionType | None:
@@ -336,9 +371,12 @@ def _code_of(fn) -> types.FunctionType | None:
 
 def _student_versions(fn, names) -> dict[str, object]:
     """The student's own version of each of ``names`` that a call of ``fn`` cannot be kept
-    from (held in a closure or a default argument)."""
+    from: held in a closure or a default argument of a method, a partial or a callable object
+    (a plain function or a ``tf.function`` is called as a copy holding the references)."""
     function = _code_of(fn)
-    return _bound(function, names) if function is not None else {}
+    if function is None or fn is function or getattr(fn, "python_function", None) is not None:
+        return {}
+    return _bound(function, names)
 
 
 def _blame_unswapped(fn, names) -> None:

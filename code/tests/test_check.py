@@ -778,33 +778,49 @@ def test_a_tf_function_is_checked_through_its_python_function(capsys):
     assert run(capsys, check.forward, ns["forward"])[0]
 
 
-def test_a_dependency_bound_where_no_swap_reaches_is_named_not_blamed(capsys, monkeypatch):
-    """forward holds its own (wrong) logits as a default argument: not checked, logits named."""
-    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
-    exec("def forward(params, x, logits=logits):\n    return tf.sigmoid(logits(params, x))", ns)
-    ok, line = run(capsys, check.forward, ns["forward"])
-    assert not ok and line == "✗ forward: not checked — logits fails its check; fix it first"
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert not check.forward(ns["forward"])  # the cell is not failed: logits's cell is
-    capsys.readouterr()
-    right = notebook()  # the same binding with a right logits: graded as usual
-    exec("def forward(params, x, logits=logits):\n    return tf.sigmoid(logits(params, x))", right)
-    monkeypatch.delenv("NBGRADER_EXECUTION")
-    assert run(capsys, check.forward, right["forward"])[0]
-
-
-def test_a_dependency_held_in_a_closure_is_named_not_blamed(capsys):
-    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
-    exec(
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def forward(params, x, logits=logits):\n    return tf.sigmoid(logits(params, x))\n",
+        "def forward(params, x, *, logits=logits):\n    return tf.sigmoid(logits(params, x))\n",
         "def make(logits):\n"
         "    def forward(params, x):\n"
         "        return tf.sigmoid(logits(params, x))\n"
         "    return forward\n"
         "forward = make(logits)\n",
-        ns,
+    ],
+    ids=["default argument", "keyword-only default", "closure"],
+)
+def test_a_dependency_held_in_the_function_is_replaced_in_a_copy(capsys, source):
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    exec(source, ns)
+    forward, before = ns["forward"], dict(ns)
+    held = (forward.__defaults__, forward.__kwdefaults__, forward.__closure__)
+    assert run(capsys, check.forward, forward)[0]
+    assert (forward.__defaults__, forward.__kwdefaults__, forward.__closure__) == held
+    assert all(ns[k] is before[k] for k in before) and ns.keys() == before.keys()
+    assert not run(capsys, check.forward, lambda params, x: forward(params, x))[0]  # its own
+
+
+def test_where_no_swap_reaches_the_dependency_is_named_not_blamed(capsys, monkeypatch):
+    """A callable object holding its own (wrong) logits: not checked, logits named."""
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    source = (
+        "class Forward:\n"
+        "    def __call__(self, params, x, logits=logits):\n"
+        "        return tf.sigmoid(logits(params, x))\n"
+        "forward = Forward()\n"
     )
-    line = run(capsys, check.forward, ns["forward"])[1]
-    assert line == "✗ forward: not checked — logits fails its check; fix it first"
+    exec(source, ns)
+    ok, line = run(capsys, check.forward, ns["forward"])
+    assert not ok and line == "✗ forward: not checked — logits fails its check; fix it first"
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert not check.forward(ns["forward"])  # the cell is not failed: logits's cell is
+    capsys.readouterr()
+    right = notebook()  # the same object with a right logits: graded as usual
+    exec(source, right)
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    assert run(capsys, check.forward, right["forward"])[0]
 
 
 def test_a_callable_object_runs_with_the_reference_too(capsys):
