@@ -416,6 +416,7 @@ def _names_used(fn) -> set[str]:
 
 def keras_used(fn) -> list[str]:
     """The names through which ``fn`` reaches Keras (``keras``, ``tf.keras``, a Keras class)."""
+    fn = _function_of(fn) or fn  # a tf.function's, a partial's Python function
     found = []
     scope = dict(getattr(fn, "__globals__", {}))
     code, cells = getattr(fn, "__code__", None), getattr(fn, "__closure__", None) or ()

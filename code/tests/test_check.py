@@ -554,6 +554,7 @@ def test_keras_is_found_however_it_is_imported():
     assert check.keras_used(by_class) == ["Dense"]
     assert check.keras_used(by_tf) == ["keras"]
     assert check.keras_used(low_level) == []
+    assert check.keras_used(tf.function(by_module)) == ["keras"]
     assert check.keras_used(ll.train_step) == [] and check.keras_used(ll.fit) == []
 
 
