@@ -1086,6 +1086,8 @@ def forward_softmax(fn) -> str:
     params, x, _, _ = _problem()
     y = _network_call(fn, params, x, "forward_softmax")
     expected = ll.forward_softmax(params, x).numpy()
+    if y.shape != expected.shape:
+        raise Mistake(f"the result has shape {y.shape}, expected {expected.shape}", "(examples, K)")
     if _close(y, expected):
         return "softmax(ReLU(x W1 + b1) W2 + b2): each row a probability distribution"
     z = ll.logits(params, x)
