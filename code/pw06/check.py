@@ -1612,6 +1612,9 @@ def build_functional(fn, output: str = "sigmoid") -> str:
     return _check_model(_build(fn, output, "build_functional"), functional=True, output=output)
 
 
+_MSE_NAMES = ("mse", "mean_squared_error", "meansquarederror")
+
+
 def _loss_name(loss) -> str:
     if isinstance(loss, str):
         return loss.lower()
@@ -1644,7 +1647,7 @@ def compile_model(fn, output: str = "sigmoid") -> str:
     if float(np.asarray(getattr(optimizer, "momentum", 0.0))):
         raise Mistake("SGD has momentum", "plain SGD: momentum=0, as in Exercise 3")
     loss = _loss_name(model.loss)
-    mse = loss in ("mse", "mean_squared_error", "meansquarederror")
+    mse = loss in _MSE_NAMES
     ce = "categorical" in loss and "sparse" not in loss
     if "sparse" in loss:
         raise Mistake(
@@ -1743,6 +1746,12 @@ def keras_fit(history, x) -> str:
             f"(Keras then uses {default})",
         )
     losses = history.history.get("loss", [])
+    mse = model is not None and _loss_name(getattr(model, "loss", "")) in _MSE_NAMES
+    if mse and losses and max(losses) > 1:  # sigmoid outputs against one-hot targets: < 1
+        raise Mistake(
+            f"MSE training losses up to {max(losses):.3g}: targets outside [0, 1]",
+            INTEGER_LABELS_HINT,
+        )
     if not losses or not all(math.isfinite(v) for v in losses):
         raise Mistake(f"training losses {losses}", "a smaller learning rate, or check the data")
     if len(losses) > 1 and not losses[-1] < losses[0]:

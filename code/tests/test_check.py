@@ -890,6 +890,15 @@ def test_integer_labels_given_to_keras_fit_are_named(capsys, monkeypatch, output
     assert not ok and "integer labels passed to Keras fit" in line, line
 
 
+def test_integer_labels_that_keras_broadcasts_into_the_mse_are_named(capsys):
+    x = small_data()[0]
+    labels = np.arange(len(x)) % 10  # the digits 0–9
+    model = km.compile_model(km.build_sequential(6, 5, 10, seed=0), 0.5)
+    column = labels.reshape(-1, 1).astype(np.float32)  # (n, 1): broadcast against (n, 10)
+    ok, line = run(capsys, check.keras_fit, model.fit(x, column, epochs=2, verbose=0), x)
+    assert not ok and "integer labels passed to Keras fit" in line, line
+
+
 @pytest.mark.filterwarnings("ignore:.*from_logits=True.*Softmax")  # Keras's own warning
 def test_keras_fit_names_a_softmax_layer_with_from_logits(capsys):
     x, _, t = small_data()
