@@ -12,14 +12,28 @@ variant of the reference computed on the same problem — and names the one that
 A check never crashes on a wrong answer: exceptions from your code, wrong types or shapes, and
 a function not written yet are explained in the same one line.
 
+One function at a time: while a check runs your function, the other workbook functions it
+calls (``logits`` inside ``forward``, ``model_loss`` inside ``train_step``, ``train_step``
+inside ``fit``…) are the handbook's reference versions, swapped into your notebook's globals
+for the call and put back after it (:func:`references`). So one mistake fails exactly one
+check; a function that holds its own version in a closure or a same-named default argument is
+called as a copy holding the reference. Where no swap is possible (a method or a callable
+object holding its own version) and the answer is wrong, the check says which function it
+calls fails its own check: ``✗ forward: not checked — logits fails its check; fix it
+first``. Exercise 1 does the same for gradients that are right for your own (wrong) forward
+values: ``✗ node_gradients: not checked — node_values fails its check; fix it first``.
+
 For instructors: when nbgrader's autograder runs the notebook (``NBGRADER_EXECUTION`` is set),
-a failed check also raises :class:`CheckFailed`, so that its test cell scores zero.
+a failed check also raises :class:`CheckFailed`, so that its test cell scores zero. A "not
+checked … fix it first" line does not raise: the one mistake already costs the points of the
+check that names it (whose cell fails), and is not charged twice.
 
 Importing this module does not import TensorFlow; the checks that need it load it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -63,14 +77,35 @@ def _grading() -> bool:
 
 
 def _check(name: str):
-    """Turn a function that returns what it verified (or raises Mistake) into a check."""
+    """Turn a function that returns what it verified (or raises Mistake) into a check.
+
+    ``_USES[name]``: the workbook functions that the checked function (the first argument)
+    calls. While it runs, each of them is the handbook's reference (see :func:`references`), so a
+    mistake in one of them fails its own check only. Where that swap is impossible (see
+    :func:`_student_versions`) and the answer is wrong, the line says which of them fails its
+    own check instead (not checked).
+    """
 
     def decorate(body):
+        uses = _USES.get(name, ())
+
         @functools.wraps(body)
         def run(*args, **kwargs) -> Result:
+            graded = True
             try:
-                line = f"{PASS} {name}: {body(*args, **kwargs)}"
+                try:
+                    line = f"{PASS} {name}: {body(*args, **kwargs)}"
+                except Mistake:
+                    if args and uses:
+                        _blame_unswapped(args[0], uses)
+                    raise
                 ok = True
+            except NotChecked as first:
+                line, ok, graded = (
+                    f"{FAIL} {name}: not checked — {first}; fix it first",
+                    False,
+                    False,
+                )
             except Mistake as mistake:
                 hint = f" — hint: {mistake.hint}" if mistake.hint else ""
                 line, ok = f"{FAIL} {name}: {mistake.what}{hint}", False
@@ -81,13 +116,21 @@ def _check(name: str):
                 )
                 ok = False
             print(line)
-            if not ok and _grading():
+            if not ok and graded and _grading():
                 raise CheckFailed(line)
             return Result(ok, line)
 
+        run.uses = uses
         return run
 
     return decorate
+
+
+class NotChecked(Exception):
+    """A check that cannot grade a function alone: another function it calls fails its check.
+
+    Under nbgrader this does not fail the cell: that mistake costs the other check's points.
+    """
 
 
 # --- Running student code --------------------------------------------------------------------
@@ -96,6 +139,13 @@ def _check(name: str):
 def _short(error: BaseException, limit: int = 160) -> str:
     text = " ".join(str(error).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+INTEGER_LABELS_HINT = (
+    "integer labels passed to Keras fit: with the MSE or the categorical cross-entropy the "
+    "loss compares the K outputs of an example with K targets — pass the one-hot targets "
+    "(t_train), not the integer labels"
+)
 
 
 def _hint_for(error: BaseException) -> str:
@@ -110,6 +160,14 @@ def _hint_for(error: BaseException) -> str:
         return (
             "a parameter is no longer a tf.Variable: `W = W - …` makes a new tensor and loses "
             "the Variable; update it in place with W.assign_sub(…)"
+        )
+    if "compile_loss" in text or "`target` and `output`" in text:
+        return INTEGER_LABELS_HINT
+    if "are valid indices" in text:
+        return (
+            "x and t are tf.Tensors here (the given check_inputs converted them), and a tensor "
+            "cannot be indexed with an array of indices such as x[batch]: take those rows with "
+            "tf.gather(x, batch) and tf.gather(t, batch)"
         )
     if "NoneType" in text or "No gradients" in text:
         return (
@@ -132,8 +190,12 @@ def _hint_for(error: BaseException) -> str:
     return "run your function on a small input and read the error"
 
 
-def _call(fn, *args, what: str = "", **kwargs):
-    """``fn(*args, **kwargs)``, any exception turned into a Mistake that explains it."""
+def _call(fn, *args, what: str = "", uses=None, **kwargs):
+    """``fn(*args, **kwargs)``, any exception turned into a Mistake that explains it.
+
+    ``uses``: names of workbook functions that ``fn`` calls (default: those of the check named
+    ``what``); they are the reference versions during the call (:func:`references`)."""
+    uses = _USES.get(what, ()) if uses is None else uses
     what = what or getattr(fn, "__name__", "your function")
     if not callable(fn):
         raise Mistake(
@@ -141,13 +203,204 @@ def _call(fn, *args, what: str = "", **kwargs):
             "pass the function itself, without calling it: check.forward(forward)",
         )
     try:
-        return fn(*args, **kwargs)
+        with references(fn, uses) as callee:
+            return callee(*args, **kwargs)
     except NotImplementedError:
         raise Mistake(f"{what} is not written yet", NOT_WRITTEN) from None
     except Exception as error:
         raise Mistake(
             f"{what} raised {type(error).__name__}: {_short(error)}", _hint_for(error)
         ) from None
+
+
+#: The handbook's version of each workbook function a checked function may call:
+#: module of pw06 and attribute.
+_REFERENCE = {
+    **{
+        name: ("lowlevel_mlp", name)
+        for name in (
+            "init_params",
+            "logits",
+            "forward",
+            "forward_softmax",
+            "mse_loss",
+            "cross_entropy_loss",
+            "model_loss",
+            "train_step",
+            "predict",
+            "error_rate",
+            "piecewise_constant",
+        )
+    },
+    "preprocess": ("data", "preprocess"),
+    "one_hot": ("data", "one_hot"),
+    "_output_activation": ("keras_mlp", "_output_activation"),
+    "initial_weights": ("keras_mlp", "initial_weights"),
+}
+#: What each Ex. 3 and Ex. 4 function may call (the workbooks' given code included).
+_LOSS_USES = (
+    "model_loss",
+    "forward",
+    "logits",
+    "mse_loss",
+    "forward_softmax",
+    "cross_entropy_loss",
+)
+_USES = {
+    "forward": ("logits",),
+    "forward_softmax": ("logits",),
+    "train_step": _LOSS_USES,
+    "error_rate": ("logits", "forward", "forward_softmax", "predict"),
+    "fit": ("train_step", *_LOSS_USES, "piecewise_constant"),
+    "build_sequential": ("initial_weights", "_output_activation"),
+    "build_functional": ("initial_weights", "_output_activation"),
+    "compile_model": ("_output_activation",),
+}
+
+
+def _reference(name: str):
+    import importlib
+
+    module, attribute = _REFERENCE[name]
+    return getattr(importlib.import_module(f"pw06.{module}"), attribute)
+
+
+def _function_of(fn) -> types.FunctionType | None:
+    """The Python function behind ``fn``: itself, a ``tf.function``'s, a partial's, a method's."""
+    for _ in range(10):
+        if isinstance(fn, types.FunctionType):
+            return fn
+        inner = (
+            getattr(fn, "python_function", None)  # tf.function
+            or getattr(fn, "func", None)  # functools.partial
+            or getattr(fn, "__func__", None)  # a bound method
+        )
+        if inner is None:
+            return None
+        fn = inner
+    return None
+
+
+def _bound(fn, names) -> dict[str, object]:
+    """The names among ``names`` that ``fn`` holds in a closure or as a default argument of
+    the same name (``def forward(params, x, logits=logits)``), where a swap of its globals does
+    not reach, with the function they hold."""
+    found = {}
+    code, cells = fn.__code__, fn.__closure__ or ()
+    for name, cell in zip(code.co_freevars, cells, strict=False):
+        try:
+            if name in names:
+                found[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+    positional = fn.__defaults__ or ()
+    parameters = code.co_varnames[code.co_argcount - len(positional) : code.co_argcount]
+    defaults = {**dict(zip(parameters, positional, strict=True)), **(fn.__kwdefaults__ or {})}
+    for name, value in defaults.items():
+        if name in names and callable(value):
+            found.setdefault(name, value)
+    return {name: value for name, value in found.items() if value is not _reference(name)}
+
+
+@contextlib.contextmanager
+def references(fn, names):
+    """Run ``fn`` with the reference version of each of ``names`` in its globals.
+
+    Only names already there are swapped (none is added), and every one is put back when the
+    block ends, even if it raises: the namespace is left exactly as it was. Yields ``fn`` as it
+    should be called: a ``tf.function``'s Python function, so that no earlier trace is reused,
+    and a function that holds its own version of one of ``names`` (in a closure, or as a
+    default argument of the same name) as a copy holding the reference instead.
+    """
+    function = _code_of(fn)
+    if function is None:
+        yield fn
+        return
+    scope = function.__globals__
+    saved = {name: scope[name] for name in names if name in scope}
+    swapped = {name: _reference(name) for name in saved}
+    callee = fn
+    if function is _function_of(fn) and (
+        fn is function or getattr(fn, "python_function", None) is not None
+    ):
+        callee = _rebound(function, names)
+    try:
+        scope.update(swapped)
+        yield callee
+    finally:
+        scope.update(saved)
+
+
+def _rebound(fn: types.FunctionType, names) -> types.FunctionType:
+    """``fn``, or a copy of it whose closure cells and same-named default arguments among
+    ``names`` hold the reference versions (``fn`` itself is left as it is)."""
+    bound = _bound(fn, names)
+    if not bound:
+        return fn
+    code = fn.__code__
+    cells = tuple(
+        types.CellType(_reference(name)) if name in bound else cell
+        for name, cell in zip(code.co_freevars, fn.__closure__ or (), strict=False)
+    )
+    positional = fn.__defaults__ or ()
+    parameters = code.co_varnames[code.co_argcount - len(positional) : code.co_argcount]
+    defaults = tuple(
+        _reference(name) if name in bound else value
+        for name, value in zip(parameters, positional, strict=True)
+    )
+    copy = types.FunctionType(code, fn.__globals__, fn.__name__, defaults or None, cells or None)
+    copy.__kwdefaults__ = {
+        name: _reference(name) if name in bound else value
+        for name, value in (fn.__kwdefaults__ or {}).items()
+    } or None
+    copy.__dict__.update(fn.__dict__)
+    copy.__qualname__ = fn.__qualname__
+    return copy
+
+
+def _code_of(fn) -> types.FunctionType | None:
+    """The Python function whose globals ``fn`` runs in: ``_function_of(fn)``, or the
+    ``__call__`` of a callable object's class."""
+    function = _function_of(fn)
+    if function is None:
+        for cls in type(fn).__mro__:
+            if "__call__" in vars(cls):
+                return _function_of(vars(cls)["__call__"])
+    return function
+
+
+def _student_versions(fn, names) -> dict[str, object]:
+    """The student's own version of each of ``names`` that a call of ``fn`` cannot be kept
+    from: held in a closure or a default argument of a method, a partial or a callable object
+    (a plain function or a ``tf.function`` is called as a copy holding the references)."""
+    function = _code_of(fn)
+    if function is None or fn is function or getattr(fn, "python_function", None) is not None:
+        return {}
+    return _bound(function, names)
+
+
+def _blame_unswapped(fn, names) -> None:
+    """Raise NotChecked if ``fn`` calls its own version of one of ``names`` (no swap possible)
+    and that version fails its own check."""
+    try:
+        students = _student_versions(fn, names)
+    except Exception:  # never let the search crash a check
+        return
+    for name, student in students.items():
+        verify = globals().get(name)
+        if student is _reference(name) or not hasattr(verify, "uses"):
+            continue
+        if not _passes(verify, student):
+            raise NotChecked(f"{name} fails its check")
+
+
+def _passes(a_check, *args, **kwargs) -> bool:
+    """Whether ``a_check`` passes, silently (nothing printed, nothing raised)."""
+    try:
+        a_check.__wrapped__(*args, **kwargs)
+    except Exception:
+        return False
+    return True
 
 
 def _names_used(fn) -> set[str]:
@@ -163,6 +416,7 @@ def _names_used(fn) -> set[str]:
 
 def keras_used(fn) -> list[str]:
     """The names through which ``fn`` reaches Keras (``keras``, ``tf.keras``, a Keras class)."""
+    fn = _function_of(fn) or fn  # a tf.function's, a partial's Python function
     found = []
     scope = dict(getattr(fn, "__globals__", {}))
     code, cells = getattr(fn, "__code__", None), getattr(fn, "__closure__", None) or ()
@@ -206,7 +460,10 @@ def _array(value, what: str) -> np.ndarray:
         array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     except Exception:
         array = None
-    if array is None or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+    real = array is not None and any(
+        np.issubdtype(array.dtype, kind) for kind in (np.integer, np.floating, np.bool_)
+    )
+    if not real:
         raise Mistake(
             f"{what} is a {type(value).__name__}, not a tensor or an array of numbers",
             "return a tf.Tensor (or a NumPy array)",
@@ -220,6 +477,20 @@ def _close(a, b, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
     except (TypeError, ValueError):
         return False
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _differs(value, expected, variants: dict[str, tuple[object, str]], what: str, hint: str):
+    """The mistake behind a ``value`` that is not ``expected``: the first known mistake (a
+    variant of the reference, computed on the same problem) that it equals, or else ``what``
+    (formatted with ``value``, ``expected`` and ``diff``, the largest difference) and ``hint``."""
+    found = _match(value, variants)
+    if found:
+        return Mistake(*found)
+    value, expected = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    diff = float(np.abs(value - expected).max()) if value.shape == expected.shape else math.nan
+    if value.size == 1 and expected.size == 1:
+        value, expected = float(value.reshape(-1)[0]), float(expected.reshape(-1)[0])
+    return Mistake(what.format(value=value, expected=expected, diff=diff), hint)
 
 
 def _match(value, variants: dict[str, tuple[object, str]]) -> tuple[str, str] | None:
@@ -259,7 +530,13 @@ def _reference_graph(inputs: dict | None):
     given = dict(cg.CS231N_INPUTS)
     if inputs:
         given.update({k: inputs[k] for k in _INPUTS if _is_number(inputs.get(k))})
-    graph = cg.logistic_regression_graph(**{k: float(given[k]) for k in _INPUTS})
+    try:
+        graph = cg.logistic_regression_graph(**{k: float(given[k]) for k in _INPUTS})
+    except ValueError as error:  # exp overflows, 1/0
+        raise Mistake(
+            f"the inputs {', '.join(f'{k} = {given[k]:g}' for k in _INPUTS)} give {error}",
+            "choose inputs with a moderate w1·x1 + w2·x2 + b (|z| < 700)",
+        ) from None
     graph.output.backward(1.0)
     return graph
 
@@ -302,63 +579,79 @@ def node_values(values) -> str:
     """Exercise 1 b): the forward value of every node, ``{name: value}``.
 
     The inputs are read from ``values`` (default: CS231n's x = (−1, −2), w = (2, −3), b = −3).
+    The line names the first wrong node, and any later node that is wrong on its own (wrong
+    for the values of its own inputs, as you wrote them).
     """
     graph = _reference_graph(values if isinstance(values, dict) else None)
     got = _hand_values(values, graph, "value")
-    for node in graph.nodes():
-        name, expected = node.label, node.data
-        if _same(got[name], expected):
-            continue
-        inputs = {child.label: got[child.label] for child in node.inputs}
-        args = ", ".join(f"{k} = {_fmt(v)}" for k, v in inputs.items())
-        what = (
-            f"{name} = {node.expression} should be {_fmt(expected)} ({args}); "
-            f"you have {_fmt(got[name])}"
+    wrong = [node for node in graph.nodes() if not _same(got[node.label], node.data)]
+    if not wrong:
+        return f"all {len(graph.nodes())} node values are right (ŷ = {graph.output.data:.3f})"
+    node = wrong[0]  # its inputs are right: every node before it is
+    name, expected = node.label, node.data
+    args = ", ".join(f"{c.label} = {_fmt(got[c.label])}" for c in node.inputs)
+    what = f"{name} = {node.expression} should be {_fmt(expected)} ({args})"
+    what += f"; you have {_fmt(got[name])}"
+    also = [n.label for n in wrong[1:] if not _same(got[n.label], _recompute(n, got))]
+    if also:
+        what += f"; also wrong for its own inputs: {', '.join(also)}"
+    raise Mistake(what, _value_hint(node, got))
+
+
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 700 else math.inf
+
+
+def _recompute(node, got) -> float:
+    """``node``'s operation applied to the values ``got`` of its inputs (inf where undefined)."""
+    ins = [got[child.label] for child in node.inputs]
+    if not node.op:
+        return got[node.label]
+    if node.op == "exp":
+        return _exp(ins[0])
+    if node.op == "1/x":
+        return 1.0 / ins[0] if ins[0] else math.inf
+    if node.op == "max":
+        return max(ins)
+    if len(ins) == 2:
+        return {"×": ins[0] * ins[1], "+": ins[0] + ins[1], "−": ins[0] - ins[1]}[node.op]
+    if node.op.startswith("×"):  # times a constant
+        return node.local_grads[0] * ins[0]
+    return ins[0] + (node.data - node.inputs[0].data)  # plus a constant
+
+
+def _value_variants(node, ins):
+    """(value, hint) of each known mistake for ``node``, from the values ``ins`` of its inputs."""
+    label, expression = node.label, node.expression
+    if label == "z" and len(ins) == 2:
+        yield (
+            ins[0] - ins[1],
+            "the sign of b: eq. 1 reads exp(−wᵀx + b), i.e. z = wᵀx − b, but this workbook "
+            "follows eq. 2, z = w1·x1 + w2·x2 + b",
         )
-        raise Mistake(what, _value_hint(node, got))
-    return f"all {len(graph.nodes())} node values are right (ŷ = {graph.output.data:.3f})"
+    if label == "u" and len(ins) == 1:
+        yield ins[0], "u = −z: the minus sign of exp(−z)"
+    if label == "e" and len(ins) == 1:
+        yield _exp(-ins[0]), "e = exp(u): u already holds the minus sign"
+    if label == "d" and len(ins) == 1:
+        yield ins[0], "d = e + 1: the '1 +' of the denominator"
+        yield ins[0] - 1, "d = e + 1, not e − 1"
+    if label == "ŷ" and len(ins) == 1:
+        yield ins[0], "ŷ = 1/d: the reciprocal closes the sigmoid"
+    if node.op == "×" and len(ins) == 2:
+        yield ins[0] + ins[1], f"{label} is a product: {expression}"
+    if node.op == "+" and len(ins) == 2:
+        yield ins[0] - ins[1], f"{label} is a sum: {expression}"
+        yield ins[0] * ins[1], f"{label} is a sum, not a product: {expression}"
 
 
 def _value_hint(node, got) -> str:
     """The likely mistake behind a wrong forward value of ``node`` (its inputs are right)."""
-    v = got[node.label]
     ins = [got[child.label] for child in node.inputs]
-    known = {
-        "z": [
-            (
-                ins[0] - ins[1],
-                "the sign of b: eq. 1 reads exp(−wᵀx + b), i.e. z = wᵀx − b, but "
-                "this workbook follows eq. 2, z = w1·x1 + w2·x2 + b",
-            ),
-        ],
-        "u": [(ins[0], "u = −z: the minus sign of exp(−z)")],
-        "e": [
-            (
-                math.exp(-ins[0]) if abs(ins[0]) < 700 else math.nan,
-                "e = exp(u): u already holds the minus sign",
-            ),
-        ],
-        "d": [
-            (ins[0], "d = e + 1: the '1 +' of the denominator"),
-            (ins[0] - 1, "d = e + 1, not e − 1"),
-        ],
-        "ŷ": [(ins[0], "ŷ = 1/d: the reciprocal closes the sigmoid")],
-    }
-    if node.op == "×" and len(ins) == 2:
-        known.setdefault(node.label, []).append(
-            (ins[0] + ins[1], f"{node.label} is a product: {node.expression}")
-        )
-    if node.op == "+" and len(ins) == 2:
-        known.setdefault(node.label, []).extend(
-            [
-                (ins[0] - ins[1], f"{node.label} is a sum: {node.expression}"),
-                (ins[0] * ins[1], f"{node.label} is a sum, not a product: {node.expression}"),
-            ]
-        )
-    for expected, hint in known.get(node.label, []):
-        if math.isfinite(expected) and _same(v, expected):
+    for expected, hint in _value_variants(node, ins):
+        if math.isfinite(expected) and _same(got[node.label], expected):
             return hint
-    if node.inputs and all(_same(got[c.label], c.data) for c in node.inputs):
+    if node.inputs:
         return f"recompute {node.label} = {node.expression} from the values above"
     return "the inputs x1, x2, w1, w2, b are given: keep them"
 
@@ -368,30 +661,73 @@ def node_gradients(grads, values=None) -> str:
     """Exercise 1 c): the gradient ∂ŷ/∂node of every node after back-propagating 1.0.
 
     ``values``: the forward values (for their inputs); default CS231n's inputs.
+
+    Each gradient is graded on its own, from the output back: it must be the local derivative
+    (at the reference forward values) times the gradient upstream *as you wrote it*, so one
+    wrong gradient is named once, not again in every gradient computed from it. A gradient that
+    is right for your own forward values, where those are wrong, is not blamed: the line says
+    that node_values fails its check instead.
     """
     graph = _reference_graph(values if isinstance(values, dict) else None)
     got = _hand_values(grads, graph, "gradient")
+    try:
+        mine = _hand_values(values, graph, "value") if isinstance(values, dict) else None
+    except Mistake:
+        mine = None
     parents: dict[int, list] = {id(node): [] for node in graph.nodes()}
     for node in graph.nodes():
-        for child, local, formula in zip(
-            node.inputs, node.local_grads, node.local_formulas, strict=True
+        for i, (child, local, formula) in enumerate(
+            zip(node.inputs, node.local_grads, node.local_formulas, strict=True)
         ):
-            parents[id(child)].append((node, local, formula))
+            parents[id(child)].append((node, local, formula, i))
+    from_own_values = []
     for node in reversed(graph.nodes()):
-        name, expected = node.label, node.grad
+        name, users = node.label, parents[id(node)]
+        expected = sum(local * got[p.label] for p, local, _, _ in users) if users else node.grad
         if _same(got[name], expected):
             continue
-        what = f"∂ŷ/∂{name} should be {_fmt(expected)}; you have {_fmt(got[name])}"
-        raise Mistake(what, _gradient_hint(node, got, parents[id(node)]))
+        if mine is not None and any(
+            _same(got[name], total) for total in _own_chain_rule(users, got, mine)
+        ):
+            from_own_values.append(name)
+            continue
+        what = f"∂ŷ/∂{name} should be {_fmt(expected)}"
+        if not _same(expected, node.grad):
+            upstream = ", ".join(f"∂ŷ/∂{p.label} = {_fmt(got[p.label])}" for p, *_ in users)
+            what += f" from your {upstream}"
+        what += f"; you have {_fmt(got[name])}"
+        raise Mistake(what, _gradient_hint(node, got, users, expected))
+    if from_own_values and not _passes(node_values, values):
+        raise NotChecked("node_values fails its check")
     return (
         f"all {len(graph.nodes())} gradients are right (∂ŷ/∂w1 = {graph.inputs['w1'].grad:.3f}, "
         f"∂ŷ/∂b = {graph.inputs['b'].grad:.3f})"
     )
 
 
-def _gradient_hint(node, got, parents) -> str:
-    """The likely mistake behind a wrong gradient of ``node`` (its users' gradients are right)."""
-    v, expected = got[node.label], node.grad
+def _own_chain_rule(users, got, mine) -> list[float]:
+    """The gradient of a node by the chain rule with the local derivatives at the student's
+    own forward values ``mine`` (each way a student may write them)."""
+    if len(users) != 1:
+        return []
+    parent, local, _, i = users[0]
+    upstream = got[parent.label]
+    if parent.op == "×" and len(parent.inputs) == 2:
+        options = [mine[parent.inputs[1 - i].label]]
+    elif parent.op == "exp":
+        options = [mine[parent.label], _exp(mine[parent.inputs[0].label])]
+    elif parent.op == "1/x":
+        d = mine[parent.inputs[0].label]
+        options = [-1.0 / d**2 if d else math.inf, -(mine[parent.label] ** 2)]
+    else:
+        options = [local]
+    return [option * upstream for option in options if math.isfinite(option)]
+
+
+def _gradient_hint(node, got, parents, expected) -> str:
+    """The likely mistake behind a wrong gradient of ``node`` (its users' gradients are taken
+    as written); ``expected``: the right one given those."""
+    v = got[node.label]
     if not parents:
         return "the backward pass starts at the output with ∂ŷ/∂ŷ = 1.0"
     if node.label == "b" and _same(v, -expected):
@@ -400,7 +736,7 @@ def _gradient_hint(node, got, parents) -> str:
             "eq. 2, z = w1·x1 + w2·x2 + b, so ∂ŷ/∂b = +σ′(z) = ∂ŷ/∂z"
         )
     if len(parents) == 1:
-        parent, local, formula = parents[0]
+        parent, local, formula, _ = parents[0]
         upstream = got[parent.label]
         chain = (
             f"∂ŷ/∂{node.label} = ∂{parent.label}/∂{node.label} × ∂ŷ/∂{parent.label} = "
@@ -421,7 +757,7 @@ def _gradient_hint(node, got, parents) -> str:
         if _same(v, -expected):
             return f"a sign: {chain}"
         return chain
-    total = " + ".join(f"{_fmt(local)} × {_fmt(got[p.label])}" for p, local, _ in parents)
+    total = " + ".join(f"{_fmt(local)} × {_fmt(got[p.label])}" for p, local, _, _ in parents)
     return f"{node.label} feeds several nodes: add their contributions, {total}"
 
 
@@ -623,11 +959,11 @@ def logits(fn) -> str:
         tf.nn.softmax(expected),
         "logits are the pre-activations: leave the output activation to forward",
     )
-    found = _match(z, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"Z differs from the reference by up to {np.abs(z - expected).max():.3g}",
+    raise _differs(
+        z,
+        expected,
+        variants,
+        "Z differs from the reference by up to {diff:.3g}",
         "compute h = relu(x @ W1 + b1), then h @ W2 + b2, with params = [W1, b1, W2, b2]",
     )
 
@@ -664,11 +1000,11 @@ def forward(fn) -> str:
         what: (tf.sigmoid(wrong), hint)
         for what, (wrong, hint) in _logit_variants(params, x).items()
     }
-    found = _match(y, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"the outputs differ from the reference by up to {np.abs(y - expected).max():.3g}",
+    raise _differs(
+        y,
+        expected,
+        variants,
+        "the outputs differ from the reference by up to {diff:.3g}",
         "forward(params, x) = tf.sigmoid(Z), Z = relu(x @ W1 + b1) @ W2 + b2",
     )
 
@@ -727,10 +1063,13 @@ def mse_loss(fn) -> str:
         ),
     }
     if not _close(loss.reshape(()), expected):
-        found = _match(loss.reshape(()), variants)
-        if found:
-            raise Mistake(*found)
-        raise Mistake(f"the loss is {float(loss):.5g}, expected {expected:.5g}", "mean of (y − t)²")
+        raise _differs(
+            loss.reshape(()),
+            expected,
+            variants,
+            "the loss is {value:.5g}, expected {expected:.5g}",
+            "mean of (y − t)²",
+        )
     if not tf.is_tensor(result) or tape.gradient(result, y) is None:
         raise Mistake(
             "the loss cannot be differentiated by GradientTape",
@@ -747,6 +1086,8 @@ def forward_softmax(fn) -> str:
     params, x, _, _ = _problem()
     y = _network_call(fn, params, x, "forward_softmax")
     expected = ll.forward_softmax(params, x).numpy()
+    if y.shape != expected.shape:
+        raise Mistake(f"the result has shape {y.shape}, expected {expected.shape}", "(examples, K)")
     if _close(y, expected):
         return "softmax(ReLU(x W1 + b1) W2 + b2): each row a probability distribution"
     z = ll.logits(params, x)
@@ -766,11 +1107,11 @@ def forward_softmax(fn) -> str:
         what: (tf.nn.softmax(wrong), hint)
         for what, (wrong, hint) in _logit_variants(params, x).items()
     }
-    found = _match(y, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"the outputs differ from the reference by up to {np.abs(y - expected).max():.3g}",
+    raise _differs(
+        y,
+        expected,
+        variants,
+        "the outputs differ from the reference by up to {diff:.3g}",
         "tf.nn.softmax(logits(params, x))",
     )
 
@@ -817,11 +1158,11 @@ def cross_entropy_loss(fn) -> str:
         ),
     }
     if not _close(loss.reshape(()), expected):
-        found = _match(loss.reshape(()), variants)
-        if found:
-            raise Mistake(*found)
-        raise Mistake(
-            f"the loss is {float(loss.reshape(())):.5g}, expected {expected:.5g}",
+        raise _differs(
+            loss.reshape(()),
+            expected,
+            variants,
+            "the loss is {value:.5g}, expected {expected:.5g}",
             "mean over the examples of −Σ t log softmax(z), computed from the logits",
         )
     if not tf.is_tensor(result) or tape.gradient(result, z) is None:
@@ -829,7 +1170,28 @@ def cross_entropy_loss(fn) -> str:
             "the loss cannot be differentiated by GradientTape",
             "use TensorFlow operations, not NumPy",
         )
-    return "mean softmax cross-entropy of the logits, a differentiable scalar"
+    _stable_on_large_logits(fn)
+    return "mean softmax cross-entropy of the logits, a differentiable scalar, stable"
+
+
+def _stable_on_large_logits(fn) -> None:
+    """The cross-entropy must stay right where a softmax underflows to 0 (logits ±80)."""
+    tf, ll = _tf(), _ll()
+    z = tf.constant([[80.0, 0.0, -80.0], [0.0, -80.0, 80.0]])
+    t = tf.constant(np.eye(3, dtype=np.float32)[[2, 1]])  # the classes whose softmax is 0
+    expected = float(ll.cross_entropy_loss(z, t))
+    value = _array(_call(fn, z, t, what="cross_entropy_loss"), "the loss")
+    if value.size == 1 and _close(value.reshape(()), expected):
+        return
+    value = float(value.reshape(-1)[0])
+    hint = (
+        "cross-entropy computed as log(softmax): the softmax of a very negative logit is "
+        "exactly 0 in float32 and log(0) = −inf; compute it from the logits, "
+        "tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=z) (or tf.nn.log_softmax)"
+    )
+    if math.isfinite(value):
+        hint += " — a small ε in log(softmax + ε) only hides the error"
+    raise Mistake(f"on large logits (±80) the loss is {value:.5g}, expected {expected:.5g}", hint)
 
 
 @_check("init_params")
@@ -899,7 +1261,7 @@ def init_params(fn) -> str:
 @_check("train_step")
 def train_step(fn) -> str:
     """Ex. 3: ``train_step(params, x, t, learning_rate)`` — one SGD step in place, returns the
-    loss (before the update). It calls your forward and loss: check those first."""
+    loss (before the update). It runs with the reference model_loss, forward and mse_loss."""
     tf, ll = _tf(), _ll()
     _forbid_keras(fn)
     params, x, _, t = _problem()
@@ -946,8 +1308,8 @@ def train_step(fn) -> str:
     if wrong:
         raise Mistake(
             f"{', '.join(wrong)} moved differently from the reference",
-            "one step is p ← p − learning_rate · ∂loss/∂p, with the gradients of the MSE of "
-            "forward(params, x) (run check.forward and check.mse_loss first)",
+            "one step is p ← p − learning_rate · ∂loss/∂p, with the gradients of "
+            "model_loss(params, x, t, output) taken on the tape",
         )
     value = _array(loss, "the returned loss")
     if value.size != 1:
@@ -987,11 +1349,11 @@ def error_rate(fn) -> str:
         "it is the accuracy, not the error rate": (100 - expected, "count the wrong predictions"),
         "it is the accuracy as a fraction": (1 - expected / 100, "percent of wrong predictions"),
     }
-    found = _match(value, variants)
-    if found:
-        raise Mistake(*found)
-    raise Mistake(
-        f"the error rate is {value:g}, expected {expected:g}",
+    raise _differs(
+        value,
+        expected,
+        variants,
+        "the error rate is {value:g}, expected {expected:g}",
         "predicted class = argmax of the outputs over axis 1; compare with the integer labels",
     )
 
@@ -1019,35 +1381,48 @@ def fit(fn) -> str:
 
     def step(params, xb, tb, rate, *args, **kwargs):
         rows = [row_of.get(r.tobytes(), -1) for r in np.asarray(xb, dtype=np.float32)]
-        calls.append((rows, float(rate)))
-        return ll.train_step(params, xb, tb, rate, *args, **kwargs)
+        loss = ll.train_step(params, xb, tb, rate, *args, **kwargs)
+        calls.append((rows, float(rate), float(loss)))
+        return loss
 
     before = float(ll.mse_loss(ll.forward(params, x), t))
-    _call(
-        fn,
-        params,
-        x,
-        t,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=lr,
-        seed=0,
-        step=step,
-        what="fit",
-    )
+    try:
+        history = _call(
+            fn,
+            params,
+            x,
+            t,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=lr,
+            seed=0,
+            step=step,
+            what="fit",
+        )
+    except Mistake as mistake:
+        if "'losses'" in mistake.what or "History.add_epoch" in mistake.what:
+            raise Mistake(mistake.what, LOSSES_HINT) from None
+        raise
     per_epoch = math.ceil(len(x) / batch_size)
+    if not calls:
+        raise Mistake(
+            "fit never called its `step` argument",
+            "one step per mini-batch through the argument: "
+            "loss = step(params, x_batch, t_batch, rate, output) — not train_step directly",
+        )
     if len(calls) != epochs * per_epoch:
         raise Mistake(
             f"{len(calls)} steps for {epochs} epochs of {len(x)} examples in batches of "
             f"{batch_size}; expected {epochs * per_epoch}",
             "one step per mini-batch: for start in range(0, len(x), batch_size)",
         )
-    sizes = [len(rows) for rows, _ in calls[:per_epoch]]
+    sizes = [len(rows) for rows, _, _ in calls[:per_epoch]]
     if max(sizes) > batch_size:
         raise Mistake(f"mini-batches of up to {max(sizes)} examples", "slice batch_size examples")
     orders = []
     for epoch in range(epochs):
-        seen = [i for rows, _ in calls[epoch * per_epoch : (epoch + 1) * per_epoch] for i in rows]
+        batches = calls[epoch * per_epoch : (epoch + 1) * per_epoch]
+        seen = [i for rows, _, _ in batches for i in rows]
         if sorted(seen) != list(range(len(x))):
             raise Mistake(
                 f"epoch {epoch} does not visit every example exactly once",
@@ -1060,11 +1435,12 @@ def fit(fn) -> str:
             "the examples are visited in the same order every epoch",
             "use this epoch's shuffled `order` (tf.gather(x, order[start:start + batch_size]))",
         )
-    rates = {rate for _, rate in calls}
+    rates = {rate for _, rate, _ in calls}
     if rates != {lr}:
         raise Mistake(
             f"the steps got learning rates {sorted(rates)}, expected {lr}", "pass `rate` to step"
         )
+    _fit_history(history, [loss for _, _, loss in calls])
     after = float(ll.mse_loss(ll.forward(params, x), t))
     if not after < before:
         raise Mistake(
@@ -1074,6 +1450,32 @@ def fit(fn) -> str:
         f"{epochs} epochs × {per_epoch} shuffled mini-batches of ≤ {batch_size}, every example "
         f"once per epoch; loss {before:.3f} → {after:.3f}"
     )
+
+
+LOSSES_HINT = (
+    "before history.add_epoch(epoch, losses, rate), `losses` must hold this epoch's step "
+    "losses, one Python float per mini-batch in order: losses = [] before the loop over the "
+    "mini-batches, losses.append(float(loss)) after each step"
+)
+
+
+def _fit_history(history, losses: list[float]) -> None:
+    """The History ``fit`` returned must hold the ``losses`` that its steps returned."""
+    recorded = getattr(history, "step_loss", None)
+    if not isinstance(recorded, list):
+        raise Mistake(
+            f"fit returned {type(history).__name__}, not the History",
+            "keep the given lines: history = History() … return history",
+        )
+    if len(recorded) != len(losses):
+        raise Mistake(
+            f"the history holds {len(recorded)} step losses for {len(losses)} steps", LOSSES_HINT
+        )
+    if not all(isinstance(v, float) for v in recorded):
+        kinds = sorted({type(v).__name__ for v in recorded if not isinstance(v, float)})
+        raise Mistake(f"the history holds {', '.join(kinds)}, not floats", LOSSES_HINT)
+    if not _close(recorded, losses):
+        raise Mistake("the history's losses are not those the steps returned", LOSSES_HINT)
 
 
 @_check("piecewise_constant")
@@ -1132,6 +1534,11 @@ _OUTPUT_HINTS = {
         "(no activation) for CategoricalCrossentropy(from_logits=True)"
     ),
     ("softmax", "relu"): "misplaced ReLU: the output layer of the softmax variant gives logits",
+    ("softmax", "softmax"): (
+        "a softmax layer with from_logits=True: the variant's model outputs logits (no "
+        "activation), because CategoricalCrossentropy(from_logits=True) applies the softmax "
+        "itself; a softmax layer as well applies it twice (Keras warns about it)"
+    ),
 }
 
 
@@ -1169,7 +1576,7 @@ def _check_model(model, *, functional: bool, output: str) -> str:
             f"the hidden layer's activation is {_activation(hidden)}",
             "missing ReLU: Dense(n_hidden, activation='relu')",
         )
-    allowed = {"sigmoid": ("sigmoid",), "softmax": ("linear", "softmax")}[output]
+    allowed = {"sigmoid": ("sigmoid",), "softmax": ("linear",)}[output]
     if _activation(out) not in allowed:
         act = _activation(out)
         raise Mistake(
@@ -1180,8 +1587,6 @@ def _check_model(model, *, functional: bool, output: str) -> str:
     model.set_weights([p.numpy() for p in params])
     x = np.random.default_rng(3).uniform(0, 1, (N, D)).astype(np.float32)
     expected = ll.forward(params, x) if output == "sigmoid" else ll.logits(params, x)
-    if _activation(out) == "softmax":
-        expected = ll.forward_softmax(params, x)
     if not _close(model(x).numpy(), expected.numpy()):
         raise Mistake(
             "with the reference weights the outputs differ", "connect Input → hidden → output"
@@ -1190,21 +1595,24 @@ def _check_model(model, *, functional: bool, output: str) -> str:
     return f"{api}: {layers}, same outputs as the low-level MLP"
 
 
-def _build(fn, output):
+def _build(fn, output, what):
     kwargs = {"seed": 0} | ({} if output == "sigmoid" else {"output": output})
-    return _call(fn, D, H, K, what=getattr(fn, "__name__", "build"), **kwargs)
+    return _call(fn, D, H, K, what=what, **kwargs)
 
 
 @_check("build_sequential")
 def build_sequential(fn, output: str = "sigmoid") -> str:
     """Ex. 4: ``build_sequential(n_inputs, n_hidden, n_outputs, *, seed, [output])``."""
-    return _check_model(_build(fn, output), functional=False, output=output)
+    return _check_model(_build(fn, output, "build_sequential"), functional=False, output=output)
 
 
 @_check("build_functional")
 def build_functional(fn, output: str = "sigmoid") -> str:
     """Ex. 4: ``build_functional(n_inputs, n_hidden, n_outputs, *, seed, [output])``."""
-    return _check_model(_build(fn, output), functional=True, output=output)
+    return _check_model(_build(fn, output, "build_functional"), functional=True, output=output)
+
+
+_MSE_NAMES = ("mse", "mean_squared_error", "meansquarederror")
 
 
 def _loss_name(loss) -> str:
@@ -1239,7 +1647,7 @@ def compile_model(fn, output: str = "sigmoid") -> str:
     if float(np.asarray(getattr(optimizer, "momentum", 0.0))):
         raise Mistake("SGD has momentum", "plain SGD: momentum=0, as in Exercise 3")
     loss = _loss_name(model.loss)
-    mse = loss in ("mse", "mean_squared_error", "meansquarederror")
+    mse = loss in _MSE_NAMES
     ce = "categorical" in loss and "sparse" not in loss
     if "sparse" in loss:
         raise Mistake(
@@ -1264,6 +1672,55 @@ def compile_model(fn, output: str = "sigmoid") -> str:
     return "plain SGD with the given learning rate, cross-entropy from the logits"
 
 
+def _last_error() -> BaseException | None:
+    """The last exception a notebook cell raised (IPython keeps it in ``sys.last_value``)."""
+    import sys
+
+    return getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+
+
+FIT_RESULT_HINT = (
+    "keep what model.fit returns: history = model.fit(x_train, t_train, epochs=..., verbose=0)"
+)
+
+
+def _not_a_keras_history(history) -> Mistake:
+    """Why ``history`` is not what ``model.fit`` returned."""
+    error = _last_error()
+    if error is not None and _hint_for(error) == INTEGER_LABELS_HINT:
+        return Mistake(
+            f"model.fit raised {type(error).__name__}: {_short(error, 100)}", INTEGER_LABELS_HINT
+        )
+    if history is None:
+        return Mistake("history is None", FIT_RESULT_HINT)
+    if isinstance(history, dict):
+        return Mistake(
+            "history is a dict (History.history?)",
+            "keep the History object itself: history = model.fit(...)",
+        )
+    if type(history).__module__ == "pw06.lowlevel_mlp" or hasattr(history, "step_loss"):
+        return Mistake(
+            "this `history` is Exercise 3's (from your low-level fit): model.fit's History "
+            "was not kept",
+            FIT_RESULT_HINT,
+        )
+    return Mistake(
+        f"expected the History that model.fit returns, got {type(history).__name__}",
+        FIT_RESULT_HINT,
+    )
+
+
+def _softmax_with_logits(model) -> bool:
+    """Whether ``model`` ends with a softmax layer while its loss expects logits."""
+    dense = _dense_layers(model)
+    loss = getattr(model, "loss", None)
+    return (
+        bool(dense)
+        and _activation(dense[-1]) == "softmax"
+        and bool(getattr(loss, "from_logits", False))
+    )
+
+
 @_check("keras_fit")
 def keras_fit(history, x) -> str:
     """Ex. 4: the ``History`` of ``model.fit(x, t, epochs=…)`` — Keras chose the batch size."""
@@ -1271,9 +1728,12 @@ def keras_fit(history, x) -> str:
 
     params = getattr(history, "params", None)
     if not isinstance(params, dict) or "steps" not in params:
+        raise _not_a_keras_history(history)
+    model = getattr(history, "model", None)
+    if model is not None and _softmax_with_logits(model):
         raise Mistake(
-            f"expected the History that model.fit returns, got {type(history).__name__}",
-            "history = model.fit(x, t, epochs=..., verbose=0)",
+            "the model ends with a softmax layer and its loss has from_logits=True",
+            _OUTPUT_HINTS[("softmax", "softmax")],
         )
     n = len(x)
     default = km.default_batch_size()
@@ -1286,6 +1746,12 @@ def keras_fit(history, x) -> str:
             f"(Keras then uses {default})",
         )
     losses = history.history.get("loss", [])
+    mse = model is not None and _loss_name(getattr(model, "loss", "")) in _MSE_NAMES
+    if mse and losses and max(losses) > 1:  # sigmoid outputs against one-hot targets: < 1
+        raise Mistake(
+            f"MSE training losses up to {max(losses):.3g}: targets outside [0, 1]",
+            INTEGER_LABELS_HINT,
+        )
     if not losses or not all(math.isfinite(v) for v in losses):
         raise Mistake(f"training losses {losses}", "a smaller learning rate, or check the data")
     if len(losses) > 1 and not losses[-1] < losses[0]:

@@ -4,6 +4,8 @@ reference's source, makes its check print ✗ with the hint that names it; nothi
 from __future__ import annotations
 
 import inspect
+import math
+import sys
 import textwrap
 
 import numpy as np
@@ -387,10 +389,16 @@ def test_an_injected_mistake_gets_its_hint(capsys, mistake):
     assert hint in line.split(" — hint: ", 1)[-1], line
 
 
-def test_forward_names_a_mistake_made_in_logits(capsys):
+def test_forward_is_graded_with_the_reference_logits(capsys):
+    """A mistake in logits is logits's alone: forward runs with the reference logits."""
     wrong_logits = inject(ll.logits, "tf.nn.relu(tf.matmul(x, W1) + b1)", "tf.matmul(x, W1) + b1")
     forward = inject(ll.forward, "return", "return", logits=wrong_logits)
-    ok, line = run(capsys, check.forward, forward)
+    assert run(capsys, check.forward, forward)[0]
+    assert forward.__globals__["logits"] is wrong_logits  # put back after the check
+    inline = inject(
+        ll.forward, "logits(params, x)", "wrong_logits(params, x)", wrong_logits=wrong_logits
+    )
+    ok, line = run(capsys, check.forward, inline)  # not a name the check knows: forward's own
     assert not ok and "missing ReLU" in line
 
 
@@ -546,6 +554,7 @@ def test_keras_is_found_however_it_is_imported():
     assert check.keras_used(by_class) == ["Dense"]
     assert check.keras_used(by_tf) == ["keras"]
     assert check.keras_used(low_level) == []
+    assert check.keras_used(tf.function(by_module)) == ["keras"]
     assert check.keras_used(ll.train_step) == [] and check.keras_used(ll.fit) == []
 
 
@@ -556,3 +565,443 @@ def test_importing_the_checks_does_not_import_tensorflow():
     code = "import sys, pw06.check; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- One function at a time: a notebook's namespace with one injected mistake ----------------
+
+#: The workbook functions in the order of the lab notebook (given code included).
+NOTEBOOK_FUNCTIONS = [
+    data.preprocess,
+    data.one_hot,
+    ll.init_params,
+    ll.logits,
+    ll.forward,
+    ll.mse_loss,
+    ll.model_loss,
+    ll.train_step,
+    ll.error_rate,
+    ll.fit,
+    ll.piecewise_constant,
+    ll.forward_softmax,
+    ll.cross_entropy_loss,
+    km._output_activation,
+    km.initial_weights,
+    km.build_sequential,
+    km.build_functional,
+    km.compile_model,
+]
+#: What the notebook's set-up cells import.
+NOTEBOOK_IMPORTS = {
+    "math": math,
+    "np": np,
+    "tf": tf,
+    "keras": keras,
+    "ll": ll,
+    "N_CLASSES": data.N_CLASSES,
+    "N_FEATURES": data.N_FEATURES,
+    "LAB_CONFIG": ll.LAB_CONFIG,
+    "OUTPUTS": ll.OUTPUTS,
+    "History": ll.History,
+    "check_count": ll.check_count,
+    "check_inputs": ll.check_inputs,
+    "check_labels": ll.check_labels,
+    "check_targets": ll.check_targets,
+}
+
+
+def notebook(mistake: tuple[str, str, str] | None = None) -> dict:
+    """A fresh namespace, like a notebook's globals, holding every workbook function run from
+    the reference's source; ``mistake``: (function name, old text, new text) injected once."""
+    namespace = {"__name__": "__main__", **NOTEBOOK_IMPORTS}
+    for func in NOTEBOOK_FUNCTIONS:
+        source = textwrap.dedent(inspect.getsource(func))
+        if mistake and mistake[0] == func.__name__:
+            assert source.count(mistake[1]) == 1, mistake
+            source = source.replace(mistake[1], mistake[2])
+        exec(compile(source, f"<cell {func.__name__}>", "exec"), namespace)
+    return namespace
+
+
+def all_check_lines(capsys, ns) -> dict[str, str]:
+    """Every Ex. 3 and Ex. 4 check on the notebook ``ns``: {label: the line printed}."""
+    lines = {}
+    for name in [
+        "preprocess",
+        "one_hot",
+        "init_params",
+        "logits",
+        "forward",
+        "mse_loss",
+        "train_step",
+        "error_rate",
+        "fit",
+        "piecewise_constant",
+        "forward_softmax",
+        "cross_entropy_loss",
+        "build_sequential",
+        "build_functional",
+        "compile_model",
+    ]:
+        lines[name] = run(capsys, getattr(check, name), ns[name])[1]
+    for name in ("build_sequential", "build_functional", "compile_model"):
+        a_check = getattr(check, name)
+        lines[f"{name} (softmax)"] = run(capsys, a_check, ns[name], output="softmax")[1]
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (96, 6)).astype(np.float32)
+    t = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 96)]
+    model = ns["compile_model"](ns["build_sequential"](6, 5, 3, seed=0), 0.5)
+    lines["keras_fit"] = run(capsys, check.keras_fit, model.fit(x, t, epochs=2, verbose=0), x)[1]
+    return lines
+
+
+def failed(lines: dict[str, str]) -> dict[str, str]:
+    """The ✗ lines that are not "not checked — … fix it first"."""
+    return {k: v for k, v in lines.items() if v.startswith("✗") and "not checked — " not in v}
+
+
+def test_the_reference_notebook_passes_every_check(capsys):
+    lines = all_check_lines(capsys, notebook())
+    assert all(line.startswith("✓") for line in lines.values()), lines
+
+
+NOTEBOOK_MISTAKES = {
+    "ReLU removed": (
+        ("logits", "h = tf.nn.relu(tf.matmul(x, W1) + b1)", "h = tf.matmul(x, W1) + b1"),
+        "logits",
+        "missing ReLU",
+    ),
+    "x[batch] in fit": (
+        ("fit", "tf.gather(x, batch), tf.gather(t, batch)", "x[batch], t[batch]"),
+        "fit",
+        "tf.gather(x, batch)",
+    ),
+    "log(softmax)": (
+        (
+            "cross_entropy_loss",
+            "tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=z)",
+            "-tf.reduce_sum(t * tf.math.log(tf.nn.softmax(z)), axis=1)",
+        ),
+        "cross_entropy_loss",
+        "cross-entropy computed as log(softmax)",
+    ),
+    "softmax layer with from_logits=True": (
+        (
+            "build_sequential",
+            "activation = _output_activation(output)",
+            'activation = "sigmoid" if output == "sigmoid" else "softmax"',
+        ),
+        "build_sequential (softmax)",
+        "a softmax layer with from_logits=True",
+    ),
+    "losses not appended": (
+        ("fit", "losses.append(float(loss))", "pass"),
+        "fit",
+        "`losses` must hold this epoch's step losses",
+    ),
+    "losses hold tensors": (
+        ("fit", "losses.append(float(loss))", "losses.append(loss)"),
+        "fit",
+        "`losses` must hold this epoch's step losses",
+    ),
+    "losses never made": (
+        ("fit", "losses = []", "pass"),
+        "fit",
+        "`losses` must hold this epoch's step losses",
+    ),
+    "train_step called instead of step": (
+        (
+            "fit",
+            "loss = step(params, x_batch, t_batch, rate, output)",
+            "loss = train_step(params, x_batch, t_batch, rate, output)",
+        ),
+        "fit",
+        "not train_step directly",
+    ),
+    "train_step's loss outside the tape": (
+        (
+            "train_step",
+            "    with tf.GradientTape() as tape:\n        loss = model_loss(params, x, t, output)",
+            "    loss = model_loss(params, x, t, output)\n    with tf.GradientTape() as tape:\n"
+            "        pass",
+        ),
+        "train_step",
+        "compute the loss inside",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", NOTEBOOK_MISTAKES)
+def test_one_mistake_fails_exactly_one_check(capsys, mistake):
+    """Every other check runs its function with the reference versions of what it calls."""
+    injected, label, hint = NOTEBOOK_MISTAKES[mistake]
+    lines = all_check_lines(capsys, notebook(injected))
+    assert list(failed(lines)) == [label], lines
+    assert hint in lines[label].split(" — hint: ", 1)[1], lines[label]
+    assert "could not be checked" not in lines[label]
+    others = [v for k, v in lines.items() if k != label]
+    assert all(v.startswith("✓") or "; fix it first" in v for v in others), lines
+
+
+def test_under_nbgrader_one_mistake_fails_one_cell(capsys, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    with pytest.raises(check.CheckFailed, match="missing ReLU"):
+        check.logits(ns["logits"])
+    for name in ("forward", "train_step", "error_rate", "fit", "forward_softmax"):
+        assert getattr(check, name)(ns[name]), name  # no exception: the cell keeps its points
+    capsys.readouterr()
+
+
+def test_the_swap_leaves_the_namespace_exactly_as_it_was():
+    ns = notebook()
+    del ns["forward_softmax"]  # a name the notebook lacks is not added
+    exec(
+        "def student(*args):\n"
+        "    assert logits is ll.logits and model_loss is ll.model_loss\n"
+        "    raise RuntimeError('the student code fails')\n",
+        ns,
+    )
+    before = dict(ns)
+    with pytest.raises(RuntimeError), check.references(ns["student"], check._USES["train_step"]):
+        ns["student"]()
+    assert ns.keys() == before.keys() and "forward_softmax" not in ns
+    assert all(ns[k] is before[k] for k in before)
+    assert ns["logits"] is not ll.logits  # the notebook's own again
+    with check.references(ns["student"], ["logits"]) as callee:
+        assert callee is ns["student"] and ns["logits"] is ll.logits
+    assert ns == before and all(ns[k] is before[k] for k in before)
+
+
+def test_a_tf_function_is_checked_through_its_python_function(capsys):
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    ns["forward"] = tf.function(ns["forward"])
+    ns["forward"](ll.init_params(6, 5, 3, seed=0), tf.zeros((8, 6)))  # traced with its logits
+    assert run(capsys, check.forward, ns["forward"])[0]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def forward(params, x, logits=logits):\n    return tf.sigmoid(logits(params, x))\n",
+        "def forward(params, x, *, logits=logits):\n    return tf.sigmoid(logits(params, x))\n",
+        "def make(logits):\n"
+        "    def forward(params, x):\n"
+        "        return tf.sigmoid(logits(params, x))\n"
+        "    return forward\n"
+        "forward = make(logits)\n",
+    ],
+    ids=["default argument", "keyword-only default", "closure"],
+)
+def test_a_dependency_held_in_the_function_is_replaced_in_a_copy(capsys, source):
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    exec(source, ns)
+    forward, before = ns["forward"], dict(ns)
+    held = (forward.__defaults__, forward.__kwdefaults__, forward.__closure__)
+    assert run(capsys, check.forward, forward)[0]
+    assert (forward.__defaults__, forward.__kwdefaults__, forward.__closure__) == held
+    assert all(ns[k] is before[k] for k in before) and ns.keys() == before.keys()
+    assert not run(capsys, check.forward, lambda params, x: forward(params, x))[0]  # its own
+
+
+def test_where_no_swap_reaches_the_dependency_is_named_not_blamed(capsys, monkeypatch):
+    """A callable object holding its own (wrong) logits: not checked, logits named."""
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    source = (
+        "class Forward:\n"
+        "    def __call__(self, params, x, logits=logits):\n"
+        "        return tf.sigmoid(logits(params, x))\n"
+        "forward = Forward()\n"
+    )
+    exec(source, ns)
+    ok, line = run(capsys, check.forward, ns["forward"])
+    assert not ok and line == "✗ forward: not checked — logits fails its check; fix it first"
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert not check.forward(ns["forward"])  # the cell is not failed: logits's cell is
+    capsys.readouterr()
+    right = notebook()  # the same object with a right logits: graded as usual
+    exec(source, right)
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    assert run(capsys, check.forward, right["forward"])[0]
+
+
+def test_a_callable_object_runs_with_the_reference_too(capsys):
+    ns = notebook(NOTEBOOK_MISTAKES["ReLU removed"][0])
+    exec(
+        "class Forward:\n"
+        "    def __call__(self, params, x):\n"
+        "        return tf.sigmoid(logits(params, x))\n"
+        "forward = Forward()\n",
+        ns,
+    )
+    assert run(capsys, check.forward, ns["forward"])[0]
+    assert ns["logits"] is not ll.logits
+
+
+def test_two_mistakes_fail_their_two_checks_each_with_its_hint(capsys):
+    """fit's default step=train_step is not a binding the check cares about: it passes step."""
+    ns = notebook()
+    step_source = textwrap.dedent(inspect.getsource(ll.train_step))
+    exec(
+        step_source.replace("p.assign_sub(learning_rate * g)", "p.assign_add(learning_rate * g)"),
+        ns,
+    )
+    exec(
+        textwrap.dedent(inspect.getsource(ll.fit)).replace(
+            "tf.gather(x, batch), tf.gather(t, batch)", "x[batch], t[batch]"
+        ),
+        ns,
+    )
+    assert "update sign flipped" in run(capsys, check.train_step, ns["train_step"])[1]
+    assert "tf.gather(x, batch)" in run(capsys, check.fit, ns["fit"])[1]
+
+
+# --- Keras: what model.fit returned ------------------------------------------------------------
+
+
+def small_data():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (96, 6)).astype(np.float32)
+    labels = rng.integers(0, 3, 96)
+    return x, labels, np.eye(3, dtype=np.float32)[labels]
+
+
+@pytest.mark.parametrize(
+    ("history", "says"),
+    [(None, "history is None"), (ll.History(), "Exercise 3's"), ({"loss": [0.3]}, "a dict")],
+    ids=["None", "Exercise 3's history", "History.history"],
+)
+def test_a_history_not_kept_is_named(capsys, monkeypatch, history, says):
+    monkeypatch.setattr(sys, "last_value", None, raising=False)
+    monkeypatch.setattr(sys, "last_exc", None, raising=False)
+    ok, line = run(capsys, check.keras_fit, history, small_data()[0])
+    assert not ok and says in line and " — hint: " in line, line
+    assert "history = model.fit(" in line or "the History object itself" in line
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_integer_labels_given_to_keras_fit_are_named(capsys, monkeypatch, output):
+    x, labels, _ = small_data()
+    model = km.compile_model(km.build_sequential(6, 5, 3, seed=0, output=output), 0.5, output)
+    with pytest.raises(ValueError) as raised:  # what the student's cell shows
+        model.fit(x, labels, epochs=1, verbose=0)
+    monkeypatch.setattr(sys, "last_value", raised.value, raising=False)  # as IPython keeps it
+    monkeypatch.setattr(sys, "last_exc", raised.value, raising=False)
+    ok, line = run(capsys, check.keras_fit, ll.History(), x)  # the stale `history`
+    assert not ok and "integer labels passed to Keras fit" in line, line
+
+
+def test_integer_labels_that_keras_broadcasts_into_the_mse_are_named(capsys):
+    x = small_data()[0]
+    labels = np.arange(len(x)) % 10  # the digits 0–9
+    model = km.compile_model(km.build_sequential(6, 5, 10, seed=0), 0.5)
+    column = labels.reshape(-1, 1).astype(np.float32)  # (n, 1): broadcast against (n, 10)
+    ok, line = run(capsys, check.keras_fit, model.fit(x, column, epochs=2, verbose=0), x)
+    assert not ok and "integer labels passed to Keras fit" in line, line
+
+
+@pytest.mark.filterwarnings("ignore:.*from_logits=True.*Softmax")  # Keras's own warning
+def test_keras_fit_names_a_softmax_layer_with_from_logits(capsys):
+    x, _, t = small_data()
+    softmax_layer = inject(
+        km.build_sequential,
+        "activation = _output_activation(output)",
+        'activation = "softmax"',
+    )
+    model = km.compile_model(softmax_layer(6, 5, 3, seed=0, output="softmax"), 0.5, "softmax")
+    ok, line = run(capsys, check.keras_fit, model.fit(x, t, epochs=2, verbose=0), x)
+    assert not ok and "a softmax layer with from_logits=True" in line, line
+
+
+# --- Exercise 1: one mistake, one ✗ -------------------------------------------------------------
+
+
+def workbook_answers(mistakes: dict[str, str] | None = None):
+    """Exercise 1's values and gradients computed as the workbook's solution does, from the
+    values, with ``mistakes``: {node: Python expression replacing its value's formula}."""
+    x1, x2, w1, w2, b = -1.0, -2.0, 2.0, -3.0, -3.0
+    v = {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}
+    formulas = {
+        "p1": "w1 * x1",
+        "p2": "w2 * x2",
+        "s": "v['p1'] + v['p2']",
+        "z": "v['s'] + b",
+        "u": "-v['z']",
+        "e": "math.exp(v['u'])",
+        "d": "v['e'] + 1",
+        "ŷ": "1 / v['d']",
+    } | (mistakes or {})
+    scope = {"math": math, "v": v, **v}
+    for node, formula in formulas.items():
+        v[node] = eval(formula, scope)
+    g = {"ŷ": 1.0}
+    g["d"] = -1 / v["d"] ** 2 * g["ŷ"]
+    g["e"] = 1.0 * g["d"]
+    g["u"] = math.exp(v["u"]) * g["e"]
+    g["z"] = -1.0 * g["u"]
+    g["s"] = g["b"] = g["z"]
+    g["p1"] = g["p2"] = g["s"]
+    g["w1"], g["x1"] = x1 * g["p1"], w1 * g["p1"]
+    g["w2"], g["x2"] = x2 * g["p2"], w2 * g["p2"]
+    return v, g
+
+
+def test_exercise_1_inputs_that_overflow_are_explained(capsys):
+    values, _ = workbook_answers()
+    ok, line = run(capsys, check.node_values, {**values, "b": 800.0, "x1": -1000.0})
+    assert not ok and "could not be checked" not in line and "|z| < 700" in line, line
+
+
+def test_exercise_1_not_checked_does_not_fail_its_cell_under_nbgrader(capsys, monkeypatch):
+    values, grads = workbook_answers({"d": "v['e']"})
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(check.CheckFailed, match="the '1 \\+' of the denominator"):
+        check.node_values(values)
+    assert not check.node_gradients(grads, values)  # printed, not raised
+    assert "not checked — node_values" in capsys.readouterr().out
+
+
+def test_exercise_1_the_issue_s_values_get_their_hint_and_no_crash(capsys):
+    values, grads = workbook_answers({"u": "v['z']", "e": "math.exp(v['z'])", "d": "v['e']"})
+    ok, line = run(capsys, check.node_values, values)
+    assert not ok and "could not be checked" not in line
+    assert line.startswith("✗ node_values: u = ") and "the minus sign of exp(−z)" in line
+    assert "also wrong for its own inputs: d" in line  # e = exp(u) is right for its u
+    ok, line = run(capsys, check.node_gradients, grads, values)  # right for those values
+    assert line == "✗ node_gradients: not checked — node_values fails its check; fix it first"
+
+
+@pytest.mark.parametrize(
+    ("node", "formula", "hint"),
+    [
+        ("u", "v['z']", "the minus sign of exp(−z)"),
+        ("e", "math.exp(-v['u'])", "u already holds the minus sign"),
+        ("d", "v['e']", "the '1 +' of the denominator"),
+        ("d", "v['e'] - 1", "d = e + 1, not e − 1"),
+        ("ŷ", "v['d']", "the reciprocal closes the sigmoid"),
+        ("s", "v['p1'] * v['p2']", "a sum, not a product"),
+        ("p1", "w1 + x1", "p1 is a product"),
+    ],
+)
+def test_exercise_1_every_node_s_hint_shows(capsys, node, formula, hint):
+    values, grads = workbook_answers({node: formula})
+    ok, line = run(capsys, check.node_values, values)
+    assert not ok and line.startswith(f"✗ node_values: {node} = ") and hint in line, line
+    ok, line = run(capsys, check.node_gradients, grads, values)  # right for those values
+    assert ok or line.endswith("not checked — node_values fails its check; fix it first"), line
+
+
+def test_exercise_1_one_wrong_gradient_is_named_once(capsys):
+    values, _ = workbook_answers()
+    wrong = check._reference_graph(values)
+    wrong.output.backward(1.0)
+    grads = {n.label: n.grad for n in wrong.nodes()}
+    grads["u"] = 1.0 * grads["e"]  # the local derivative exp(u) forgotten…
+    for name, factor in (("z", -1.0), ("s", 1.0), ("b", 1.0)):  # …and used downstream
+        grads[name] = factor * (grads["u"] if name == "z" else grads["z"])
+    grads["p1"] = grads["p2"] = grads["s"]
+    grads["w1"], grads["x1"] = values["x1"] * grads["p1"], values["w1"] * grads["p1"]
+    grads["w2"], grads["x2"] = values["x2"] * grads["p2"], values["w2"] * grads["p2"]
+    ok, line = run(capsys, check.node_gradients, grads, values)
+    assert not ok and line.startswith("✗ node_gradients: ∂ŷ/∂u should be "), line
+    assert "multiply the upstream gradient by the local derivative" in line
+    assert run(capsys, check.node_values, values)[0]
