@@ -42,6 +42,7 @@ import secrets
 import sys
 import tempfile
 import time
+import urllib.parse
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -89,15 +90,16 @@ def _where(path: Path) -> str:
     return "" if path.is_absolute() else f" (in {Path.cwd()})"
 
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(?:<([^>]+)>|([^)\s]+))(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 _IMG_TAG = re.compile(r"<img\b[^>]*\bsrc=[\"']([^\"']+)[\"']", re.I)
 
 
 def report_figures(markdown: str) -> list[str]:
     """The local image paths a Markdown report shows, in order, each once (no URLs)."""
     found = []
-    for match in [*_IMAGE.finditer(markdown), *_IMG_TAG.finditer(markdown)]:
-        target = match[1].split("#")[0].split("?")[0]
+    images = [m[1] or m[2] for m in _IMAGE.finditer(markdown)]
+    for target in [*images, *(m[1] for m in _IMG_TAG.finditer(markdown))]:
+        target = urllib.parse.unquote(target.split("#")[0].split("?")[0].strip())
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or not target:
             continue  # http:, https:, data:, …
         if target not in found:
