@@ -630,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pw06-handin: error: {error}", file=sys.stderr, flush=True)
         print("Nothing was written.", file=sys.stderr, flush=True)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("pw06-handin: interrupted; no zip was written.", file=sys.stderr, flush=True)
+        return 130
 
 
 if __name__ == "__main__":
