@@ -424,28 +424,43 @@ def parser() -> argparse.ArgumentParser:
             "Run your lab notebooks again from the top in a fresh kernel and pack them, "
             "with report.md and its figures, into pw06-<student>.zip."
         ),
+        epilog=(
+            "Unfinished or failing notebooks are packed too, and listed: exit status 0. "
+            "Exit status 2, and nothing written: a missing file, a notebook that is not one, "
+            "or an existing zip without --force."
+        ),
     )
     cli.add_argument(
         "notebooks",
         nargs="*",
         type=Path,
         default=[Path(name) for name in DEFAULT_NOTEBOOKS],
-        help="the notebooks to hand in (default: %(default)s)".replace(
-            "%(default)s", " ".join(DEFAULT_NOTEBOOKS)
-        ),
+        help=f"the notebooks to hand in (default: {' '.join(DEFAULT_NOTEBOOKS)})",
     )
-    cli.add_argument("--report", type=Path, default=Path(DEFAULT_REPORT), help="default: report.md")
+    cli.add_argument(
+        "--report",
+        type=Path,
+        default=Path(DEFAULT_REPORT),
+        metavar="PATH",
+        help="default: report.md",
+    )
     cli.add_argument(
         "--student",
+        metavar="NAME",
         help="your name or student id, as the course asks: the zip is pw06-STUDENT.zip "
         "(default: your login name)",
     )
     cli.add_argument(
-        "--out-dir", type=Path, default=Path("."), help="where to write the zip (default: here)"
+        "--out-dir",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="where to write the zip (default: here)",
     )
     cli.add_argument("--force", action="store_true", help="replace an existing zip")
     cli.add_argument(
         "--kernel",
+        metavar="NAME",
         help="a Jupyter kernel name to run the notebooks with "
         "(default: this Python, the one running pw06-handin)",
     )
@@ -453,6 +468,7 @@ def parser() -> argparse.ArgumentParser:
         "--timeout",
         type=int,
         default=600,
+        metavar="SECONDS",
         help="seconds a cell may run before it is interrupted (default: %(default)s)",
     )
     return cli
