@@ -2,21 +2,23 @@
 holds only ``pip install ./code`` and a kernel (the ``reader_kernel`` fixture), with no network.
 
 The solution workbook is handed in complete (every check ✓); the blank one is handed in too,
-and its two blanks are named by the dictionaries the student fills in."""
+and its two blanks are named by the dictionaries the student fills in. And the README's
+nbgrader settings collect every file of such a zip, under the student's id."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import zipfile
 
 import nbformat
 import pytest
 from helpers import ROOT
-
-pytestmark = pytest.mark.slow
+from pw06 import handin
 
 spec = importlib.util.spec_from_file_location("workbooks", ROOT / "book" / "_ext" / "workbooks.py")
 wb = importlib.util.module_from_spec(spec)
@@ -49,6 +51,7 @@ def hand_in(reader_kernel, folder, notebook, student):
     return result, names, manifest
 
 
+@pytest.mark.slow
 def test_the_solution_workbook_is_handed_in_with_every_check_passing(reader_kernel, tmp_path):
     text = (ROOT / "workbooks" / f"{NAME}.md").read_text(encoding="utf-8")
     _, solution = wb.build_workbook(text, name=NAME, code_dir=ROOT / "code", install_spec=SPEC)
@@ -64,6 +67,7 @@ def test_the_solution_workbook_is_handed_in_with_every_check_passing(reader_kern
     assert "Everything ran" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_blank_workbook_is_handed_in_and_its_blanks_are_named(reader_kernel, tmp_path):
     text = (ROOT / "workbooks" / f"{NAME}.md").read_text(encoding="utf-8")
     blank, _ = wb.build_workbook(text, name=NAME, code_dir=ROOT / "code", install_spec=SPEC)
@@ -78,3 +82,32 @@ def test_the_blank_workbook_is_handed_in_and_its_blanks_are_named(reader_kernel,
     assert notebook["checks"] and not any(c["ok"] for c in notebook["checks"])
     assert manifest["summary"]["blanks"] == [f"{NAME}.ipynb: values", f"{NAME}.ipynb: grads"]
     assert "still blank: values" in result.stdout and "still blank: grads" in result.stdout
+
+
+def readme_setting(name: str):
+    """The value the README's ``nbgrader_config.py`` gives ``FileNameCollectorPlugin.<name>``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (value,) = re.findall(rf"^\s*c\.FileNameCollectorPlugin\.{name} = (.+)$", readme, re.M)
+    return ast.literal_eval(value)
+
+
+@pytest.mark.parametrize("student", ["alice", "jean.dupont-2", "S_12345"])
+def test_the_readme_regexp_collects_every_file_of_a_handin_zip(tmp_path, student):
+    """As nbgrader 0.9's ``zip_collect`` does: each archive unpacked into a folder named after
+    it, below the LMS's own folders; ``re.match(named_regexp, path)`` on each file's absolute
+    path; files whose extension is not in ``valid_ext`` skipped (``plugins/zipcollect.py``)."""
+    named_regexp, valid_ext = readme_setting("named_regexp"), readme_setting("valid_ext")
+    names = ["computational_graphs.ipynb", "computational_graphs.html", "mlp.ipynb", "mlp.html"]
+    names += ["report.md", "report_files/curve.png", "report_files/drawing.jpg"]
+    zipped = tmp_path / f"pw06-{student}.zip"
+    handin.write_zip(zipped, {name: b"x" for name in names}, {}, force=False)
+    extracted = tmp_path / "downloaded" / "pw06" / "extracted" / "Jean Dupont_42_file_"
+    with zipfile.ZipFile(zipped) as archive:
+        archive.extractall(extracted / zipped.stem)
+    collected = {}
+    for path in sorted(extracted.rglob("*")):
+        if path.is_file() and path.suffix in valid_ext:
+            match = re.match(named_regexp, str(path))
+            assert match, path
+            collected[match["file_id"]] = match["student_id"]
+    assert collected == dict.fromkeys([*names, handin.MANIFEST], student)

@@ -538,7 +538,7 @@ def _figures(report_path: Path, wanted: list[str]) -> tuple[dict[str, bytes], li
 def _problems(result: NotebookResult) -> list[str]:
     lines = [f"    {c['line']}" for c in result.checks if not c["ok"]]
     for blank in result.blanks:
-        lines.append(f"    still blank: {blank['name']} ({_place(blank)})")
+        lines.append(f"    still blank: {blank['name']}, {_place(blank)}")
     for error in result.errors:
         if error.get("blank"):
             lines.append(f"    {_place(error)}: stopped, it calls {error['blank']} (still blank)")
@@ -552,7 +552,7 @@ def _problems(result: NotebookResult) -> list[str]:
 
 
 def _place(item: dict) -> str:
-    return f"cell {item['cell']}" + (f", {item['section']}" if item["section"] else "")
+    return f"cell {item['cell']}" + (f" under “{item['section']}”" if item["section"] else "")
 
 
 def _summary(result: NotebookResult) -> str:

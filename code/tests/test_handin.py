@@ -170,10 +170,10 @@ def test_a_blank_notebook_is_still_packed_and_its_blanks_are_named(lab, capsys):
     assert manifest["summary"]["checks_failed"] == 1
     assert manifest["summary"]["complete"] is False
 
-    assert "still blank: logits (cell 2, The forward pass)" in out
-    assert "still blank: history (cell 6, Training)" in out
-    assert "cell 5, Training: stopped, it calls logits (still blank)" in out
-    assert "cell 7, Training: failed with ZeroDivisionError: division by zero" in out
+    assert "still blank: logits, cell 2 under “The forward pass”" in out
+    assert "still blank: history, cell 6 under “Training”" in out
+    assert "cell 5 under “Training”: stopped, it calls logits (still blank)" in out
+    assert "cell 7 under “Training”: failed with ZeroDivisionError: division by zero" in out
     assert "✗ logits: replace" in out
     assert "you can hand this zip in" in out
 
