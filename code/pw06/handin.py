@@ -4,10 +4,10 @@
     python -m pw06.handin --student alice computational_graphs.ipynb mlp.ipynb --report report.md
 
 Without file names it takes ``computational_graphs.ipynb``, ``mlp.ipynb`` and ``report.md``
-from the current folder. Each notebook runs top to bottom in a fresh kernel, in a scratch
-folder, so nothing in your folder changes (your ``report.md`` is not overwritten). Every cell
-runs, even after one fails, so every blank is found. The command writes ``pw06-<student>.zip``
-holding:
+from the current folder. Each notebook runs top to bottom in a fresh kernel, one after the
+other in a scratch folder, so nothing in your folder changes (your ``report.md`` is not
+overwritten). Every cell runs, even after one fails, so every blank is found. The command
+writes ``pw06-<student>.zip`` holding:
 
 - each notebook with the outputs of this run, and an HTML export of it;
 - ``report.md`` and the figures it shows (``![…](report_files/…)``), at the same paths;
@@ -16,7 +16,8 @@ holding:
   machine, the date and the SHA-256 of each file in the zip.
 
 An unfinished or failing notebook is packed all the same, so you can always hand in: the
-command says plainly what is missing or failing and exits 0. It exits 2, writing nothing,
+command says plainly what is missing or failing and exits 0. What is left under a heading that
+starts with "Optional" is listed apart, and does not count as missing. It exits 2, writing nothing,
 when it cannot start: a file is missing, a notebook is not a notebook, or the zip exists
 already (``--force`` replaces it).
 
@@ -165,10 +166,12 @@ def _quiet_logger(name: str) -> logging.Logger:
     return log
 
 
-def execute(notebook, *, kernel: str | None, timeout: int, cwd: Path) -> str | None:
+def execute(notebook, *, kernel: str | None, timeout: int, cwd: Path, log: Path) -> str | None:
     """Run every cell of ``notebook`` in place, in a fresh kernel started in ``cwd``,
-    continuing past errors; a cell over ``timeout`` seconds is interrupted. Returns why the
-    run stopped early (a dead kernel), or None."""
+    continuing past errors; a cell over ``timeout`` seconds is interrupted. The kernel's own
+    log (ipykernel's start-up warnings) goes to the file ``log``, not to the terminal; what
+    the cells print is in their outputs. Returns why the run stopped early (the kernel
+    died), or None."""
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
@@ -186,9 +189,6 @@ def execute(notebook, *, kernel: str | None, timeout: int, cwd: Path) -> str | N
         options["kernel_manager_class"] = _this_python_kernel_manager()
         options["kernel_name"] = "python3"
     client = NotebookClient(notebook, **options)
-    # The kernel's own log (ipykernel's start-up warnings) goes to a file, not the terminal;
-    # what the cells print is in their outputs.
-    log = cwd / "kernel.log"
     try:
         with log.open("w", encoding="utf-8") as stderr:
             client.execute(stderr=stderr)
@@ -221,11 +221,22 @@ class NotebookResult:
 
     @property
     def failed(self) -> int:
-        return sum(not c["ok"] for c in self.checks)
+        """Failed checks outside the optional parts."""
+        return sum(not c["ok"] for c in self.required(self.checks))
+
+    @staticmethod
+    def required(items: list[dict]) -> list[dict]:
+        return [item for item in items if not item["optional"]]
+
+    @staticmethod
+    def optional(items: list[dict]) -> list[dict]:
+        return [item for item in items if item["optional"]]
 
     @property
     def complete(self) -> bool:
-        return not (self.failed or self.blanks or self.errors or self.stopped)
+        """Every required check ✓, no required blank, no failing cell, a whole run."""
+        blanks, errors = self.required(self.blanks), self.required(self.errors)
+        return not (self.failed or blanks or errors or self.stopped)
 
     def manifest(self) -> dict:
         out = asdict(self)
@@ -235,7 +246,7 @@ class NotebookResult:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 _FRAME = re.compile(r"\bin (\w+)\(")
 
 
@@ -289,18 +300,25 @@ def _cell_label(cell, index: int) -> str:
 def analyse(notebook, name: str) -> NotebookResult:
     """The check lines, the blanks and the failing cells of an executed notebook.
 
-    Cells are numbered from 1, as they appear; ``section`` is the last heading above."""
+    Cells are numbered from 1, as they appear; ``section`` is the last heading above. A cell
+    is ``optional`` under a heading that starts with "Optional" (up to the next heading of the
+    same or a higher level): what is left there does not make the hand-in incomplete."""
     result = NotebookResult(name=name)
     result.python = notebook.metadata.get("language_info", {}).get("version", "")
-    section = ""
+    headings: list[tuple[int, str]] = []  # the headings above, one per level
     for index, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "markdown":
-            headings = _HEADING.findall(cell.source)
-            section = headings[-1] if headings else section
+            for hashes, title in _HEADING.findall(cell.source):
+                headings = [h for h in headings if h[0] < len(hashes)] + [(len(hashes), title)]
             continue
         if cell.cell_type != "code":
             continue
-        where = {"cell": index, "section": section}
+        optional = any(title.lower().startswith("optional") for _, title in headings)
+        where = {
+            "cell": index,
+            "section": headings[-1][1] if headings else "",
+            "optional": optional,
+        }
         own = blanks_in(cell.source, _cell_label(cell, index))
         result.blanks += [{"name": blank, **where} for blank in own]
         stdout = "".join(
@@ -535,18 +553,34 @@ def _figures(report_path: Path, wanted: list[str]) -> tuple[dict[str, bytes], li
     return files, problems
 
 
-def _problems(result: NotebookResult) -> list[str]:
-    lines = [f"    {c['line']}" for c in result.checks if not c["ok"]]
-    for blank in result.blanks:
-        lines.append(f"    still blank: {blank['name']}, {_place(blank)}")
-    for error in result.errors:
+def _checked(line: str) -> str:
+    """The name a check line is about: ``✗ fit: …`` → ``fit``."""
+    return line[1:].split(":", 1)[0].strip()
+
+
+def _problems(result: NotebookResult, optional: bool = False) -> list[str]:
+    """What is left, printed: each blank (not its ✗ line again), the other ✗ lines, the
+    failing cells; of the required parts, or of the ``optional`` ones."""
+    pick = result.optional if optional else result.required
+    blanks = pick(result.blanks)
+    named = {blank["name"] for blank in blanks}
+    lines = [
+        f"    {c['line']}"
+        for c in pick(result.checks)
+        if not c["ok"] and _checked(c["line"]) not in named
+    ]
+    for blank in blanks:
+        lines.append(
+            f"    {'not done' if optional else 'still blank'}: {blank['name']}, {_place(blank)}"
+        )
+    for error in pick(result.errors):
         if error.get("blank"):
             lines.append(f"    {_place(error)}: stopped, it calls {error['blank']} (still blank)")
         else:
             lines.append(f"    {_place(error)}: failed with {error['error']}")
-    if result.stopped:
+    if result.stopped and not optional:
         lines.append(f"    {result.stopped}")
-    if result.html:
+    if result.html and not optional:
         lines.append(f"    no HTML export: {result.html}")
     return lines
 
@@ -556,11 +590,15 @@ def _place(item: dict) -> str:
 
 
 def _summary(result: NotebookResult) -> str:
+    checks = result.required(result.checks)
+    passed = sum(c["ok"] for c in checks)
     parts = [
-        f"{_count(len(result.checks), 'check')}: {result.passed} {PASS}, {result.failed} {FAIL}",
-        _count(len(result.blanks), "blank"),
-        _count(len(result.errors), "other failing cell"),
+        f"{_count(len(checks), 'check')}: {passed} {PASS}, {result.failed} {FAIL}",
+        _count(len(result.required(result.blanks)), "blank"),
+        _count(len(result.required(result.errors)), "other failing cell"),
     ]
+    if optional := result.optional(result.blanks):
+        parts.append(f"optional not done: {', '.join(b['name'] for b in optional)}")
     if result.stopped:
         parts.append("stopped early")
     return f"{result.name}: ran in {result.seconds:.0f} s — " + " · ".join(parts)
@@ -570,29 +608,41 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
-def hand_in(args) -> int:
+def _finish(notebook, name: str, stopped, started: float, files: dict) -> NotebookResult:
+    """Analyse a notebook that has run, add it and its HTML to ``files``, say how it went."""
     import nbformat
 
+    result = analyse(notebook, name)
+    result.seconds, result.stopped = round(time.perf_counter() - started, 1), stopped
+    files[name] = nbformat.writes(notebook).encode("utf-8")
+    try:
+        files[Path(name).with_suffix(".html").name] = export_html(notebook).encode("utf-8")
+    except Exception as error:  # the notebook itself is still handed in
+        result.html = f"{type(error).__name__}: {error}"
+    say(f"      {_summary(result)}")
+    return result
+
+
+def hand_in(args) -> int:
     student, how, target, notebooks, report, wanted = _check_inputs(args)
     if how:
         say(f"{how} → {target.name} (choose the name with --student NAME)")
     kernel = f"kernel {args.kernel!r}" if args.kernel else f"this Python ({sys.executable})"
     files: dict[str, bytes] = {}
     results = []
-    for number, (name, (_, notebook)) in enumerate(notebooks.items(), start=1):
-        say(f"[{number}/{len(notebooks)}] {name}: running every cell in a fresh kernel, {kernel} …")
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="pw06-handin-") as scratch:
-            stopped = execute(notebook, kernel=args.kernel, timeout=args.timeout, cwd=Path(scratch))
-        result = analyse(notebook, name)
-        result.seconds, result.stopped = round(time.perf_counter() - started, 1), stopped
-        files[name] = nbformat.writes(notebook).encode("utf-8")
-        try:
-            files[Path(name).with_suffix(".html").name] = export_html(notebook).encode("utf-8")
-        except Exception as error:  # the notebook itself is still handed in
-            result.html = f"{type(error).__name__}: {error}"
-        say(f"      {_summary(result)}")
-        results.append(result)
+    # One scratch folder for all the notebooks, run in order, as in the student's folder (the
+    # lab notebook reads what Exercise 1's wrote), which stays as it is: report.md included.
+    scratch = tempfile.TemporaryDirectory(prefix="pw06-handin-")
+    work = Path(scratch.name) / "lab"
+    work.mkdir()
+    with scratch:
+        for number, (name, (_, notebook)) in enumerate(notebooks.items(), start=1):
+            step = f"[{number}/{len(notebooks)}] {name}"
+            say(f"{step}: running all cells in a fresh kernel, {kernel} …")
+            started = time.perf_counter()
+            log = Path(scratch.name) / f"kernel-{number}.log"
+            stopped = execute(notebook, kernel=args.kernel, timeout=args.timeout, cwd=work, log=log)
+            results.append(_finish(notebook, name, stopped, started, files))
     files["report.md"] = report.encode("utf-8")
     figures, figure_problems = _figures(args.report, wanted)
     for figure, data in figures.items():
@@ -611,8 +661,11 @@ def hand_in(args) -> int:
         "complete": all(r.complete for r in results) and not figure_problems,
         "checks_passed": sum(r.passed for r in results),
         "checks_failed": sum(r.failed for r in results),
-        "blanks": [f"{r.name}: {b['name']}" for r in results for b in r.blanks],
-        "failing_cells": sum(len(r.errors) for r in results),
+        "blanks": [f"{r.name}: {b['name']}" for r in results for b in r.required(r.blanks)],
+        "failing_cells": sum(len(r.required(r.errors)) for r in results),
+        "optional_not_done": [
+            f"{r.name}: {b['name']}" for r in results for b in r.optional(r.blanks)
+        ],
     }
     write_zip(target, files, manifest, force=args.force)
 
@@ -631,7 +684,13 @@ def hand_in(args) -> int:
             *problems,
         )
     else:
-        say("", f"Everything ran: every check {PASS}, no blank left, no failing cell.")
+        say("", f"Everything required ran: every check {PASS}, no blank left, no failing cell.")
+    optional = []
+    for result in results:
+        if lines := _problems(result, optional=True):
+            optional += [f"  {result.name}", *lines]
+    if optional:
+        say("Optional parts, not done or not right (they do not count against you):", *optional)
     size = target.stat().st_size / 1e6
     say(f"Wrote {target} ({len(files) + 1} files, {size:.1f} MB). Hand in this file.")
     return 0

@@ -133,6 +133,7 @@ def test_a_complete_lab_makes_one_zip_with_every_file_and_their_hashes(lab, caps
         "checks_failed": 0,
         "blanks": [],
         "failing_cells": 0,
+        "optional_not_done": [],
     }
     assert manifest["student"] == "alice"
     assert set(manifest["versions"]) == {"python", "pw06", "tensorflow", "keras", "numpy"}
@@ -142,7 +143,8 @@ def test_a_complete_lab_makes_one_zip_with_every_file_and_their_hashes(lab, caps
 
     assert "[1/2] computational_graphs.ipynb" in out and "[2/2] mlp.ipynb" in out
     assert "1 check: 1 ✓, 0 ✗ · 0 blanks · 0 other failing cells" in out
-    assert "Everything ran" in out and "pw06-alice.zip" in out
+    assert "Everything required ran" in out and "pw06-alice.zip" in out
+    assert "Optional" not in out
     assert files_in(lab) == {**before, "pw06-alice.zip": (lab / "pw06-alice.zip").read_bytes()}
 
 
@@ -154,14 +156,17 @@ def test_a_blank_notebook_is_still_packed_and_its_blanks_are_named(lab, capsys):
     files, manifest = unpack(lab / "pw06-bob.zip")
     assert "mlp.ipynb" in files and "mlp.html" in files
     mlp = manifest["notebooks"][1]
+    required = {"optional": False}
     assert mlp["blanks"] == [
-        {"name": "logits", "cell": 2, "section": "The forward pass"},
-        {"name": "history", "cell": 6, "section": "Training"},
+        {"name": "logits", "cell": 2, "section": "The forward pass", **required},
+        {"name": "history", "cell": 6, "section": "Training", **required},
     ]
     # the cell that calls the blank is named with it; the top-level blank is not an error
     assert mlp["errors"] == [
-        {"error": "NotImplementedError", "cell": 5, "section": "Training", "blank": "logits"},
-        {"error": "ZeroDivisionError: division by zero", "cell": 7, "section": "Training"},
+        {"error": "NotImplementedError", "blank": "logits", "cell": 5, "section": "Training"}
+        | required,
+        {"error": "ZeroDivisionError: division by zero", "cell": 7, "section": "Training"}
+        | required,
     ]
     # every cell ran, past the errors: the last check is there
     assert [c["ok"] for c in mlp["checks"]] == [False, True]
@@ -174,8 +179,58 @@ def test_a_blank_notebook_is_still_packed_and_its_blanks_are_named(lab, capsys):
     assert "still blank: history, cell 6 under “Training”" in out
     assert "cell 5 under “Training”: stopped, it calls logits (still blank)" in out
     assert "cell 7 under “Training”: failed with ZeroDivisionError: division by zero" in out
-    assert "✗ logits: replace" in out
+    assert "✗ logits: replace" not in out  # said once, by "still blank: logits"
+    assert "✓" not in out.split("Still missing")[1]
     assert "you can hand this zip in" in out
+
+
+def test_optional_parts_left_undone_do_not_make_the_hand_in_incomplete(lab, capsys):
+    """Under a heading "Optional…", up to the next heading of its level: blanks and ✗ are
+    listed apart; the notebooks share one scratch folder, run in order, as the lab does."""
+    write_notebook(
+        lab / "computational_graphs.ipynb",
+        [*GRAPHS, new_code_cell("open('ex1_results.json', 'w').write('{\"p1\": -2.0}')")],
+    )
+    cells = [
+        *MLP,
+        new_markdown_cell("### Optional: a schedule\n\nDo it if you have time."),
+        new_code_cell(
+            "def schedule(epoch):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+        ),
+        new_code_cell('print("✗ schedule: replace `# YOUR CODE HERE` with your code")'),
+        new_markdown_cell("#### Its plot"),
+        new_code_cell('print("✗ schedule_plot: the plot has no title")'),
+        new_markdown_cell("## Your report"),
+        new_code_cell(
+            "import json\n"
+            "p1 = json.load(open('ex1_results.json'))['p1']\n"
+            'print(f"✓ report: Exercise 1\'s p1 = {p1} read")'
+        ),
+    ]
+    write_notebook(lab / "mlp.ipynb", cells)
+    assert handin.main(["--student", "gina"]) == 0
+    out = capsys.readouterr().out
+    _, manifest = unpack(lab / "pw06-gina.zip")
+    mlp = manifest["notebooks"][1]
+    assert [(c["line"][:13], c["optional"]) for c in mlp["checks"]] == [
+        ("✓ logits: 6 a", False),
+        ("✗ schedule: r", True),
+        ("✗ schedule_pl", True),
+        ("✓ report: Exe", False),
+    ]
+    assert mlp["blanks"] == [
+        {"name": "schedule", "cell": 7, "section": "Optional: a schedule", "optional": True}
+    ]
+    assert mlp["failed"] == 0 and mlp["complete"] is True
+    assert manifest["summary"]["complete"] is True
+    assert manifest["summary"]["optional_not_done"] == ["mlp.ipynb: schedule"]
+    assert not (lab / "ex1_results.json").exists()  # written in the scratch folder only
+    assert "optional not done: schedule" in out
+    assert "Everything required ran" in out
+    optional = out.split("Optional parts, not done or not right")[1]
+    assert "not done: schedule, cell 7 under “Optional: a schedule”" in optional
+    assert "✗ schedule_plot: the plot has no title" in optional
+    assert "✗ schedule: replace" not in optional  # said once, by "not done: schedule"
 
 
 def test_a_kernel_that_dies_or_a_cell_that_hangs_still_gives_a_zip(lab, capsys):
