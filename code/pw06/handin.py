@@ -10,7 +10,8 @@ overwritten). Every cell runs, even after one fails, so every blank is found. Th
 writes ``pw06-<student>.zip`` holding:
 
 - each notebook with the outputs of this run, and an HTML export of it;
-- ``report.md`` and the figures it shows (``![…](report_files/…)``), at the same paths;
+- ``report.md`` and the figures it shows (``![…](report_files/…)``), at the same paths (a
+  missing figure, and each placeholder ``> ✎ TODO — …`` left, are listed);
 - ``MANIFEST.json``: every check line (✓/✗) of each notebook, the exercises still blank
   (a ``raise NotImplementedError()`` left in), every other failing cell, the versions, the
   machine, the date and the SHA-256 of each file in the zip.
@@ -55,6 +56,8 @@ DEFAULT_REPORT = "report.md"
 STUDENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 VERSIONS = ("pw06", "tensorflow", "keras", "numpy")
 MANIFEST = "MANIFEST.json"
+#: A placeholder line of the report, as ``pw06.lab_report`` writes them: ``> ✎ TODO — …``.
+REPORT_TODO = "✎ TODO"
 EXIT_BAD_INPUT = 2
 
 
@@ -563,7 +566,7 @@ def _problems(result: NotebookResult, optional: bool = False) -> list[str]:
     failing cells; of the required parts, or of the ``optional`` ones."""
     pick = result.optional if optional else result.required
     blanks = pick(result.blanks)
-    named = {blank["name"] for blank in blanks}
+    named = {blank["name"] for blank in result.blanks}  # a blank's ✗ line says it again
     lines = [
         f"    {c['line']}"
         for c in pick(result.checks)
@@ -645,6 +648,7 @@ def hand_in(args) -> int:
             results.append(_finish(notebook, name, stopped, started, files))
     files["report.md"] = report.encode("utf-8")
     figures, figure_problems = _figures(args.report, wanted)
+    placeholders = sum(f"> {REPORT_TODO} — " in line for line in report.splitlines())
     for figure, data in figures.items():
         files.setdefault(figure, data)
 
@@ -655,10 +659,15 @@ def hand_in(args) -> int:
         **environment(),
         "kernel": args.kernel or "this Python",
         "notebooks": [result.manifest() for result in results],
-        "report": {"file": "report.md", "figures": sorted(figures), "problems": figure_problems},
+        "report": {
+            "file": "report.md",
+            "figures": sorted(figures),
+            "problems": figure_problems,
+            "placeholders": placeholders,
+        },
     }
     manifest["summary"] = {
-        "complete": all(r.complete for r in results) and not figure_problems,
+        "complete": all(r.complete for r in results) and not (figure_problems or placeholders),
         "checks_passed": sum(r.passed for r in results),
         "checks_failed": sum(r.failed for r in results),
         "blanks": [f"{r.name}: {b['name']}" for r in results for b in r.required(r.blanks)],
@@ -673,9 +682,11 @@ def hand_in(args) -> int:
     for result in results:
         if lines := _problems(result):
             problems += [f"  {result.name}", *lines]
-    if figure_problems:
+    if figure_problems or placeholders:
         problems.append(f"  {args.report.name}")
         problems += [f"    figure {p['figure']}: {p['problem']}" for p in figure_problems]
+        if placeholders:
+            problems.append(f"    {_count(placeholders, 'placeholder')} ({REPORT_TODO}) to replace")
     if problems:
         say(
             "",

@@ -252,9 +252,11 @@ def test_a_kernel_that_dies_or_a_cell_that_hangs_still_gives_a_zip(lab, capsys):
     assert "the kernel died" in out
 
 
-def test_figures_missing_or_outside_the_report_folder_are_named_not_packed(lab, capsys):
+def test_missing_figures_and_placeholders_left_in_the_report_are_named(lab, capsys):
+    todo = "> ✎ TODO — your comment\n\nReplace each ✎ TODO placeholder.\n> ✎ TODO — answer\n"
     (lab / "report.md").write_text(
-        REPORT + "![drawing](drawing.jpg)\n![elsewhere](../secret.png)\n", encoding="utf-8"
+        REPORT + "![drawing](drawing.jpg)\n![elsewhere](../secret.png)\n" + todo,
+        encoding="utf-8",
     )
     (lab.parent / "secret.png").write_bytes(b"elsewhere")
     assert handin.main(["--student", "dan"]) == 0
@@ -267,6 +269,8 @@ def test_figures_missing_or_outside_the_report_folder_are_named_not_packed(lab, 
     ]
     assert manifest["summary"]["complete"] is False
     assert "figure drawing.jpg: no such file" in out
+    assert manifest["report"]["placeholders"] == 2
+    assert "2 placeholders (✎ TODO) to replace" in out
 
 
 def test_explicit_paths_an_output_folder_and_force(lab, capsys):
