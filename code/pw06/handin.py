@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import atexit
 import contextlib
 import getpass
 import hashlib
@@ -195,10 +196,17 @@ def execute(notebook, *, kernel: str | None, timeout: int, cwd: Path, log: Path)
     try:
         with log.open("w", encoding="utf-8") as stderr:
             client.execute(stderr=stderr)
-    except DeadKernelError as error:
+    except Exception as error:
+        atexit.unregister(client._cleanup_kernel)  # nbclient's, left behind by a failed start
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-        said = f": {' | '.join(tail)}" if tail else ""
-        return f"the kernel died ({error}{said}); the cells after it did not run"
+        said = f" — its last words: {' | '.join(tail)}" if tail else ""
+        if client.code_cells_executed == 0 and not isinstance(error, DeadKernelError):
+            raise HandinError(
+                f"the kernel did not start ({type(error).__name__}: {error}){said}. Check that "
+                f"{sys.executable} -m ipykernel_launcher --help works, or name the kernel your "
+                "notebooks run with: --kernel NAME (jupyter kernelspec list)"
+            ) from None
+        return f"the kernel died ({error}){said}; the cells after it did not run"
     return None
 
 

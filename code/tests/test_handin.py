@@ -343,6 +343,22 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(lab, caps
     assert files_in(lab) == before  # no zip, no temporary file, the old zip untouched
 
 
+def test_a_kernel_that_cannot_start_is_bad_input(lab, capsys, monkeypatch, tmp_path_factory):
+    kernels = tmp_path_factory.mktemp("jupyter") / "kernels" / "broken"
+    kernels.mkdir(parents=True)
+    argv = [sys.executable, "-c", "import sys; sys.exit('ipykernel is broken here')"]
+    (kernels / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "broken", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(kernels.parents[1]))
+    before = files_in(lab)
+    assert handin.main(["--student", "alice", "--kernel", "broken"]) == handin.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "the kernel did not start" in err and "ipykernel is broken here" in err
+    assert "--kernel NAME" in err and "Nothing was written." in err
+    assert files_in(lab) == before
+
+
 def test_a_failure_while_packing_leaves_no_temporary_file(tmp_path, monkeypatch):
     def full_disk(source, target):
         assert Path(source).name.startswith(".pw06-alice.zip.") and Path(source).is_file()
