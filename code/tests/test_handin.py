@@ -193,6 +193,7 @@ def test_optional_parts_left_undone_do_not_make_the_hand_in_incomplete(lab, caps
     )
     cells = [
         *MLP,
+        new_code_cell('assert "values" not in globals(), "the kernel of the last notebook"'),
         new_markdown_cell("### Optional: a schedule\n\nDo it if you have time."),
         new_code_cell(
             "def schedule(epoch):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
@@ -219,7 +220,7 @@ def test_optional_parts_left_undone_do_not_make_the_hand_in_incomplete(lab, caps
         ("✓ report: Exe", False),
     ]
     assert mlp["blanks"] == [
-        {"name": "schedule", "cell": 7, "section": "Optional: a schedule", "optional": True}
+        {"name": "schedule", "cell": 8, "section": "Optional: a schedule", "optional": True}
     ]
     assert mlp["failed"] == 0 and mlp["complete"] is True
     assert manifest["summary"]["complete"] is True
@@ -228,7 +229,7 @@ def test_optional_parts_left_undone_do_not_make_the_hand_in_incomplete(lab, caps
     assert "optional not done: schedule" in out
     assert "Everything required ran" in out
     optional = out.split("Optional parts, not done or not right")[1]
-    assert "not done: schedule, cell 7 under “Optional: a schedule”" in optional
+    assert "not done: schedule, cell 8 under “Optional: a schedule”" in optional
     assert "✗ schedule_plot: the plot has no title" in optional
     assert "✗ schedule: replace" not in optional  # said once, by "not done: schedule"
 
