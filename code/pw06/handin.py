@@ -17,13 +17,15 @@ writes ``pw06-<student>.zip`` holding:
   machine, the date and the SHA-256 of each file in the zip.
 
 An unfinished or failing notebook is packed all the same, so you can always hand in: the
-command says plainly what is missing or failing and exits 0. What is left under a heading that
-starts with "Optional" is listed apart, and does not count as missing. It exits 2, writing nothing,
-when it cannot start: a file is missing, a notebook is not a notebook, or the zip exists
-already (``--force`` replaces it).
+command says plainly what is missing or failing and exits 0. What is left under a heading
+that starts with "Optional" is listed apart, and does not count as missing. It exits 2,
+writing nothing, when it cannot start: a file is missing, a notebook is not a notebook, the
+zip exists already (``--force`` replaces it), or the kernel does not start.
 
-Without ``--student`` the zip is named after your login name (``getpass.getuser()``); give
-the name or id your course uses instead.
+The kernel is this Python's (``ipykernel``), whatever the notebooks' metadata say, so a
+student venv with ``pip install pw06`` just works; ``--kernel NAME`` picks a Jupyter kernel
+instead. Without ``--student`` the zip is named after your login name
+(``getpass.getuser()``); give the name or id your course uses instead.
 """
 
 from __future__ import annotations
