@@ -22,6 +22,8 @@ Tooling beside the MLP lessons, named for what it does:
 - ``publish``    — ``publish(result, ...)``: glue a result's values from a removed cell
 - ``check``      — the workbooks' self-checks: ``check.train_step(train_step)`` prints ✓, or ✗
   with a hint naming the likely mistake
+- ``handin``     — ``pw06-handin``: run the student's notebooks again and pack them, the report
+  and a manifest into ``pw06-<student>.zip``
 
 Importing ``pw06`` does not import TensorFlow; modules that need it use ``pw06.tf_quiet``.
 """
