@@ -128,3 +128,77 @@ def make_minibook(root: Path, pages: dict[str, str], **execute_overrides) -> Pat
             encoding="utf-8",
         )
     return root
+
+
+#: Directives whose body is not prose: code, math, tables, figures of glued objects, the TOC.
+NON_PROSE_DIRECTIVES = {
+    "",
+    "code-cell",
+    "code",
+    "code-block",
+    "literalinclude",
+    "math",
+    "glue",
+    "glue:figure",
+    "glue:math",
+    "glue:md",
+    "nb-exec-table",
+    "toctree",
+    "list-table",
+    "csv-table",
+    "table",
+}
+
+
+def prose_words(text: str) -> int:
+    """Words of prose in a MyST page: outside code, math, tables and directive options.
+
+    Dropped: front matter, HTML comments, code fences and code cells, ``literalinclude``, math
+    blocks (``$$…$$`` and ``{math}``), tables (pipe tables, ``list-table``), directive option
+    lines (``:name: …``) and labels (``(label)=``). The title of a directive that holds prose
+    (an admonition, a dropdown) counts. Inline math and inline code count as one word each; a
+    role counts as its visible text (a ``{glue:text}`` role as one word: its value).
+    """
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    kept: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open fences: (closing fence, body is dropped)
+    for line in text.splitlines():
+        dropped = any(drop for _, drop in stack)
+        if stack and line.strip() == stack[-1][0]:
+            stack.pop()
+            continue
+        opening = re.match(r"^\s*(`{3,}|~{3,}|:{3,})\s*(?:\{([\w:-]+)\})?(.*)$", line)
+        if opening and not (dropped and opening[1][0] == ":"):
+            name = (opening[2] or "").lower()
+            code_fence = opening[1][0] in "`~" and not opening[2]
+            drop = dropped or code_fence or name in NON_PROSE_DIRECTIVES
+            if not drop and opening[3].strip():
+                kept.append(opening[3])  # the directive's title
+            stack.append((opening[1], drop))
+            continue
+        if dropped:
+            continue
+        if re.match(r"^\s*:[\w-]+:", line) and stack:  # a directive's option line
+            continue
+        if re.match(r"^\s*\|", line) or re.match(r"^\(.+\)=\s*$", line):
+            continue
+        kept.append(line)
+    body = "\n".join(kept)
+    body = re.sub(r"\$\$.*?\$\$", " ", body, flags=re.S)
+    body = re.sub(r"\$[^$\n]+\$", " x ", body)
+    body = re.sub(r"\{glue(?::text|:md)?\}`[^`]*`", " x ", body)
+    body = re.sub(r"\{[\w:-]+\}`([^`<]*?)\s*(?:<[^>]*>)?`", r" \1 ", body)
+    body = re.sub(r"`[^`]*`", " x ", body)
+    body = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", body)
+    body = re.sub(r"^\s*#+\s*", "", body, flags=re.M)
+    return len(re.findall(r"[A-Za-zÀ-ÿ0-9][\w'’.,%-]*", body))
+
+
+def toc_part(caption: str) -> list[str]:
+    """The pages (file names without ``.md``) of the TOC part with this caption."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc.get("parts", []):
+        if part.get("caption") == caption:
+            return [chapter["file"] for chapter in part["chapters"]]
+    return []

@@ -17,6 +17,11 @@ EXECUTED = [
     "lowlevel_mlp",
     "keras_mlp",
     "review_questions",
+    "timing",
+    "comparing_networks",
+    "sigmoid_mse",
+    "tf_function",
+    "savedmodel_devices",
     "environment",
 ]
 CHAPTERS = ["intro", *EXECUTED]

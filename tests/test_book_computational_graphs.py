@@ -30,9 +30,9 @@ CS231N = {
     "lr_grad_b": 0.1966,
 }
 
-#: One figure per pass (blank, forward, backward) and TensorFlow's traced graph.
-FIGURES = ["lr_fig_blank", "lr_fig_forward", "lr_fig_backward", "lr_fig_tf_graph"]
-FIGURE_IDS = ["blank", "forward", "backward", "tf-graph"]
+#: One figure per pass (blank, forward, backward); TensorFlow's traced graph is on tf_function.
+FIGURES = ["lr_fig_blank", "lr_fig_forward", "lr_fig_backward"]
+FIGURE_IDS = ["blank", "forward", "backward"]
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +124,6 @@ def test_eq1_numbers(values):
 @pytest.mark.slow
 def test_graph_sizes(values):
     assert values["lr_node_count"] == 8  # ≥ 7, the lab's "about 7 nodes"
-    assert values["lr_tf_compute_op_count"] == values["lr_node_count"]
-    assert 12 <= values["lr_tf_op_count"] <= 20  # 5 placeholders, 2 constants, 1 identity
-    types = values["lr_tf_compute_op_types"].split(", ")
-    assert len(types) == values["lr_tf_compute_op_count"] and types.count("Mul") == 2
 
 
 @pytest.mark.slow
@@ -181,8 +177,8 @@ def test_page_shows_solutions_sign_note_and_labelled_placeholders(html):
     assert html.count("sd-dropdown") >= 3
     assert "disagree on the sign" in html
     text = visible_text(html)
-    assert "0.7311" in text and "0.9991" in text and "−1/d²" in text and "RealDiv" in text
-    assert "Placeholder" in text and "labelled with the argument it stands for" in text
+    assert "0.7311" in text and "0.9991" in text and "−1/d²" in text
+    assert r"z \to u \to e \to d \to \hat{y}" in text  # the chain starts at z
     assert "TypeError: x1: expected a real number" in text
     assert "ValueError: x2: expected a finite number" in text
 

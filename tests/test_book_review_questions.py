@@ -45,18 +45,8 @@ def test_q2_advantages(v):
     assert v["rq_mlp_shape"] == "784-300-10"
     assert 12 <= v["rq_graph_n_operations"] <= 30
     assert 500 <= v["rq_graph_def_bytes"] <= 20000
-    assert "saved_model.pb" in v["rq_export_files"]
-    assert 0.0 <= v["rq_export_max_abs_diff"] <= 1e-6
-    assert (v["rq_fold_size"], v["rq_fold_products"]) == (200, 20)
-    assert all(v[f"rq_fold_{k}"] > 0 for k in ("constant_eager_ms", "constant_graph_ms"))
-    assert all(v[f"rq_fold_{k}"] > 0 for k in ("input_eager_ms", "input_graph_ms"))
-    ratio = v["rq_fold_input_graph_ms"] / v["rq_fold_constant_graph_ms"]
-    assert v["rq_fold_ratio"] == pytest.approx(ratio)
-    # the sentence on the page follows the times it quotes
-    folded = "computed once" in v["rq_fold_verdict"]
-    assert folded == (ratio >= 2), (ratio, v["rq_fold_verdict"])
-    assert v["rq_placement_device"].endswith("CPU:0")
-    assert v["rq_placement_independent"] is True
+    # the SavedModel, constant-folding and placement demos are on the Going-further pages
+    # savedmodel_devices and tf_function (tests/test_book_savedmodel_devices.py, ..._tf_function)
 
 
 def test_q3_static_vs_dynamic(v):
@@ -67,18 +57,7 @@ def test_q3_static_vs_dynamic(v):
     assert v["rq_step_speedup"] > 1.0
     assert 0.0 < v["rq_step_trace_ms"] < v["rq_step_first_call_ms"] < 10_000.0
     assert 0.0 < v["rq_step_break_even_steps"] < 10_000.0
-    assert v["rq_autograph_loop_op"] in ("While", "StatelessWhile")
-    assert v["rq_autograph_traces"] == 1
-    assert v["rq_autograph_n_starts"] == 3
-    assert v["rq_collatz_27"] == 111
-
-
-def test_q3_when_a_graph_pays(v):
-    verdict = v["rq_overhead_verdict"]
-    small, large = (float(x) for x in re.findall(r"×(\d+\.\d)", verdict))
-    assert small > 0 and large > 0
-    assert "8×8 and 384×384 matrices" in verdict
-    assert ("shrank" in verdict) == (small > large), verdict
+    # AutoGraph's loop is on tf_function, "when does the graph pay?" on timing
 
 
 #: Keys the sections of questions 1–6 glue, outside the MLP demonstrations.
@@ -89,6 +68,7 @@ MY_KEYS = re.compile(
 
 
 def test_every_glued_key_is_read_by_a_page(v):
+    """(The keys glued by the Going-further pages' demos are checked in their own tests.)"""
     pages = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md"))
     used = set(re.findall(r"\{glue:\w+\}`(?:[\w.]+::)?(\w+)", pages))
     used |= set(re.findall(r"```\{glue(?::\w+)?\} (\w+)", pages))
@@ -129,7 +109,7 @@ def test_page_has_six_answers_figures_and_sources(v, html):
     assert html.count("sd-dropdown") >= 6
     for name in ("gates", "mlp-graph"):
         assert f'id="fig-review-questions-{name}"' in html, name
-    for key in ("rq_fig_gates", "rq_fig_mlp_graph", "rq_table_gates", "rq_autograph_code"):
+    for key in ("rq_fig_gates", "rq_fig_mlp_graph", "rq_table_gates"):
         assert key in v, key
     for url in (
         "tensorflow.org/api_docs/python/tf/function",
@@ -139,7 +119,6 @@ def test_page_has_six_answers_figures_and_sources(v, html):
         "docs.pytorch.org/docs/stable/notes/autograd",
     ):
         assert url in html, url
-    assert "while_stmt" in html and "if_stmt" in html
 
 
 def test_spoilers_are_folded(html):

@@ -32,7 +32,7 @@ from site_browser import check_site, find_browser, pages_of
 pytestmark = pytest.mark.slow
 
 #: Chapters whose pages carry formulas (the check that math is typeset must find some).
-CHAPTERS_WITH_MATH = ["computational_graphs", "lowlevel_mlp", "review_questions"]
+CHAPTERS_WITH_MATH = ["computational_graphs", "lowlevel_mlp", "review_questions", "sigmoid_mse"]
 #: The site folder's bound, figures and reader notebooks included (issue 18: 12 MB).
 SITE_BOUND = 12 * 1024 * 1024
 #: An alt text that is only a file name or an image path (Sphinx's default: the image's URI).

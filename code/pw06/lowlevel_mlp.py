@@ -217,30 +217,30 @@ def fit(
     on_epoch_end=None,
 ) -> History:
     """Train ``params`` on inputs ``x`` and one-hot targets ``t`` with
-    mini-batch SGD; one ``step`` per mini-batch.
-
-    Each epoch visits the examples in a new order, fixed by ``seed``.
-    ``learning_rate``: a number, or a function of the epoch (such as a
-    :class:`PiecewiseConstant`). ``on_epoch_end(epoch, history)``, if
-    given, runs after each epoch (the tooling evaluates and times).
-    """
+    mini-batch SGD, one ``step`` per mini-batch, each epoch in a new
+    order fixed by ``seed``. ``learning_rate``: a number, or a function
+    of the epoch (a :class:`PiecewiseConstant`); ``step`` reads it from
+    a ``tf.Variable``, so a compiled step never re-traces for a new
+    rate. ``on_epoch_end(epoch, history)`` runs after each epoch."""
     x = check_inputs(x, params, "x")
     t = check_targets(t, params, len(x), "t")
     check_count(epochs, "epochs")
     check_count(batch_size, "batch_size")
     rng = np.random.default_rng([seed, 1])
     history = History()
+    rate_var = tf.Variable(0.0, trainable=False)
     for epoch in range(epochs):
         rate = learning_rate
         if callable(learning_rate):
             rate = learning_rate(epoch)
+        rate_var.assign(rate)
         order = rng.permutation(len(x))
         ### BEGIN SOLUTION
         losses = []
         for start in range(0, len(x), batch_size):
             batch = order[start : start + batch_size]
             x_batch, t_batch = tf.gather(x, batch), tf.gather(t, batch)
-            loss = step(params, x_batch, t_batch, rate, output)
+            loss = step(params, x_batch, t_batch, rate_var, output)
             losses.append(float(loss))
         ### END SOLUTION
         history.add_epoch(epoch, losses, rate)

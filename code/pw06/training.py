@@ -210,10 +210,11 @@ class Trainer:
 
     def step(self, params, x, t, learning_rate, output):
         """``train_step`` for the mode: eager, or compiled (the rate passed as a tensor, so a
-        schedule does not re-trace)."""
+        schedule does not re-trace; ``ll.fit`` passes a ``tf.Variable``, read here)."""
         if self.mode == "eager":
             return ll.train_step(params, x, t, learning_rate, output)
-        return self.compiled_step(params, x, t, tf.constant(learning_rate, tf.float32), output)
+        rate = tf.convert_to_tensor(learning_rate, tf.float32)
+        return self.compiled_step(params, x, t, rate, output)
 
     def trace(self) -> tuple[float, float]:
         """Trace the compiled function of this mode now, if not done yet: (wall, CPU) seconds."""

@@ -210,6 +210,35 @@ def test_fit_is_seeded_calls_back_and_takes_another_step():
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_a_schedule_does_not_retrace_the_compiled_step():
+    """fit hands the step its rate in a tf.Variable: two rates, one trace, the same updates."""
+    x, labels = tiny_data(48)  # three full mini-batches of 16: one input shape
+    schedule = ll.PiecewiseConstant((1,), (2.0, 0.5))
+    compiled = tf.function(ll.train_step)
+    seen = []
+
+    def step(params, xb, tb, rate, *args):
+        seen.append(rate)
+        return compiled(params, xb, tb, rate, *args)
+
+    params = ll.init_params(D, H, K, seed=5)
+    settings = dict(epochs=3, batch_size=16, learning_rate=schedule, seed=1)
+    history = ll.fit(params, x, one_hot(labels), step=step, **settings)
+    assert history.learning_rate == [2.0, 0.5, 0.5]
+    assert all(isinstance(rate, tf.Variable) for rate in seen)
+    assert compiled.experimental_get_tracing_count() == 1
+    # the same weights as the eager step, which reads the same rates
+    eager = ll.init_params(D, H, K, seed=5)
+    ll.fit(eager, x, one_hot(labels), **settings)
+    for a, b in zip(eager, params, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    # a Python float in its place would trace once per rate
+    by_value = tf.function(ll.train_step)
+    for rate in (2.0, 0.5):
+        by_value(ll.init_params(D, H, K, seed=5), x[:16], one_hot(labels)[:16], rate)
+    assert by_value.experimental_get_tracing_count() == 2
+
+
 def test_piecewise_constant():
     rates = [ll.piecewise_constant(e, (2, 4), (1.0, 0.5, 0.25)) for e in range(6)]
     assert rates == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
