@@ -246,7 +246,7 @@ def test_the_check_catches_a_page_that_needs_the_network(tmp_path: Path, browser
     (report,) = check_site(tmp_path, browser_executable)
     assert report.blocked == ["https://cdn.invalid/mathjax/tex-chtml.js"]
     assert any("missing.png" in failure for failure in report.failed)
-    assert [image["width"] for image in report.data["images"]] == [0]
+    assert [image["width"] for image in report.data["images"]] == [0, 0]  # both files missing
     assert RAW_TEX.search(report.data["prose"])
     assert TRACEBACK.search(report.data["all_text"])
     assert any("undefinedFunction" in error for error in report.console_errors)
