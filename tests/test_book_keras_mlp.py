@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -115,6 +116,13 @@ def test_every_plus_minus_has_its_unit_and_no_float_noise(page_html):
     bare = re.findall(r"± \d+\.\d+(?! ?(?:%|points|\d))[^(]{0,20}", text)
     assert not bare, bare
     assert not re.search(r"\d\.\d{9,}", text)
+
+
+def test_keras_is_the_separate_package(glue, page_html):
+    """Statement 7 of issue 17: Keras 3 is not bundled in TensorFlow; pip installs it."""
+    text = html.unescape(" ".join(visible_text(page_html(PAGE)).split()))
+    assert "bundled with TensorFlow" not in text
+    assert glue["installation"]["inst_tf_keras_requirement"] in text
 
 
 def test_the_page_claims_the_same_order_and_shows_how(page_html):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import BUILD_ARGS, BUILD_DIR_VARIABLE, ROOT, config, repository_url
+from helpers import BUILD_ARGS, BUILD_DIR_VARIABLE, ROOT, config, repository_url, toc_part
 
 BIN = Path(sys.executable).parent
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
@@ -39,9 +39,13 @@ def test_every_toc_entry_is_a_myst_page_and_has_its_module():
     site_map = parse_toc_yaml(ROOT / "_toc.yml")
     pages = list(site_map)
     assert pages[0] == "intro"
+    further = set(toc_part("Going further"))  # deep dives: they use the lab pages' modules
     for page in pages:
         assert (ROOT / "book" / f"{page}.md").is_file(), page
-        if page != "intro":  # chapter <-> module, one to one, same name
+        if page in further:
+            source = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+            assert re.search(r"^from pw06 import \w", source, re.M), page
+        elif page != "intro":  # chapter <-> module, one to one, same name
             assert (ROOT / "code" / "pw06" / f"{page}.py").is_file(), page
 
 

@@ -128,7 +128,8 @@ class LabRuns:
     batch_size: int
     epochs: int
     steps_per_epoch: int
-    trace_seconds: float  # tracing the epoch graph, once, in the first run
+    trace_seconds: float  # tracing the epoch graph, once, in the first run: wall time
+    trace_cpu_seconds: float  # the same tracing in CPU time (the process, all threads)
     loss_decreasing_runs: int  # runs whose training loss fell after every epoch
     final_gap: float  # test minus training error after the last epoch, mean over runs
     falling_runs: int  # runs whose training error fell in the last epoch
@@ -164,6 +165,7 @@ def lab_runs(runs, config: dict, n_test: int) -> LabRuns:
         epochs=int(config["epochs"]),
         steps_per_epoch=len(first.step_loss) // len(first.learning_rate),
         trace_seconds=first.trace_seconds,
+        trace_cpu_seconds=first.trace_cpu,
         loss_decreasing_runs=decreasing,
         final_gap=statistics.fmean(run.test_error[-1] - run.train_error[-1] for run in runs),
         falling_runs=sum(drop > 0 for drop in train_drop),
@@ -187,6 +189,7 @@ class PlateauRuns:
 
     patience: int
     max_epochs: int
+    min_improvement: float  # points a new best must gain to reset the patience
     train_size: int  # training digits left after the validation split
     validation_size: int
     epochs: float  # mean over seeds of the epoch of the lowest validation error
@@ -218,6 +221,7 @@ def plateau_runs(runs, rule: training.Plateau, lab, n_test: int) -> PlateauRuns:
     return PlateauRuns(
         patience=rule.patience,
         max_epochs=rule.max_epochs,
+        min_improvement=float(rule.min_improvement),
         train_size=runs[0].train_examples,
         validation_size=runs[0].validation_examples,
         epochs=statistics.fmean(best),

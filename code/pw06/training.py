@@ -93,23 +93,46 @@ def best_epoch(errors) -> int:
 @dataclass(frozen=True)
 class Plateau:
     """The convergence criterion: the validation error has reached a
-    plateau when it has not improved on its best value for ``patience``
-    epochs. Training stops then, or after ``max_epochs`` (the cap)."""
+    plateau when it has not improved on its best value by at least
+    ``min_improvement`` (points) for ``patience`` epochs. Training stops
+    then, or after ``max_epochs`` (the cap). With ``min_improvement`` of
+    about one standard error of the validation error, an improvement
+    must be measurable to reset the patience."""
 
     patience: int
     max_epochs: int
+    min_improvement: float = 0.0
 
     def __post_init__(self):
         ll.check_count(self.patience, "patience")
         ll.check_count(self.max_epochs, "max_epochs")
+        value = self.min_improvement
+        ok = not isinstance(value, bool)
+        ok = ok and isinstance(value, int | float)
+        if not (ok and 0 <= value < math.inf):
+            message = "min_improvement must be a number >= 0"
+            raise ValueError(f"{message}, got {value!r}")
+
+    def last_improvement(self, errors) -> int:
+        """The epoch (from 1) of the last improvement on the best error
+        so far by at least ``min_improvement`` (by any amount if 0)."""
+        errors = list(errors)
+        if not errors:
+            raise ValueError("errors must hold one error per epoch")
+        best, epoch = errors[0], 1
+        for i, error in enumerate(errors[1:], start=2):
+            if error < best and best - error >= self.min_improvement:
+                best, epoch = error, i
+        return epoch
 
     def reached(self, errors) -> bool:
-        """True once the last ``patience`` of ``errors`` (one per
-        epoch) improve on none of the earlier ones."""
+        """True once the last ``patience`` of ``errors`` (one per epoch)
+        improve on none of the earlier ones by ``min_improvement``."""
         errors = list(errors)
         if not errors:
             return False
-        return len(errors) - best_epoch(errors) >= self.patience
+        since = len(errors) - self.last_improvement(errors)
+        return since >= self.patience
 
     def stop(self, errors) -> bool:
         """Stop training after these epochs: a plateau, or the cap."""

@@ -58,7 +58,7 @@ def test_lab_runs_reports_configuration_progress_and_noise():
     assert report.hidden_units == ll.LAB_CONFIG["n_hidden"] and report.steps_per_epoch == 4
     assert report.loss_decreasing_runs == 1  # the second run's loss rose in its last epoch
     assert report.final_gap == pytest.approx((1.0 + 3.0) / 2)
-    assert report.trace_seconds == 0.5
+    assert report.trace_seconds == 0.5 and report.trace_cpu_seconds == 0.25  # wall, CPU
     assert report.falling_runs == 1  # only the first run's training error still fell
     assert report.last_epoch_train_drop == pytest.approx(0.5)
     assert report.last_epoch_test_drop == pytest.approx(0.0)  # −1 and +1
@@ -95,6 +95,7 @@ def test_plateau_runs_summarises_the_best_epochs():
     assert summary.test_error_binomial_se == pytest.approx(100 * (0.08 * 0.92 / 1000) ** 0.5)
     glued = summary.glue()
     assert glued["lowlevel_plateau_epochs"] == 3.5 and glued["lowlevel_plateau_patience"] == 2
+    assert glued["lowlevel_plateau_min_improvement"] == 0.0
     assert (glued["lowlevel_plateau_train_size"], glued["lowlevel_plateau_validation_size"]) == (
         80,
         20,

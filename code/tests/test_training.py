@@ -93,6 +93,32 @@ def test_plateau_is_reached_after_patience_epochs_without_a_new_best(errors, rea
     assert rule.stop(errors) == reached
 
 
+@pytest.mark.parametrize(
+    ("errors", "reached"),
+    [
+        ([10, 9.5, 9.2, 9.1], True),  # gains of 0.5, 0.3, 0.1: none measurable, patience runs
+        ([10, 9.5, 9.2, 8.9], False),  # 8.9 is 1.1 below the best that counted (10)
+        ([10, 8.8, 8.5, 8.4, 8.0], True),  # 8.8 counted; 8.0 is only 0.8 below it
+        ([10, 8.8, 8.5, 8.4, 7.7], False),  # 7.7 is 1.1 below 8.8: a new best
+    ],
+)
+def test_plateau_with_a_minimum_improvement(errors, reached):
+    """One more correct digit (a tiny gain) no longer resets the patience."""
+    rule = training.Plateau(patience=3, max_epochs=100, min_improvement=1.0)
+    assert rule.reached(errors) == reached
+    # without a minimum, any gain resets it
+    assert not training.Plateau(patience=3, max_epochs=100).reached(errors)
+
+
+def test_plateau_minimum_improvement_is_checked():
+    for bad in (-0.5, float("nan"), float("inf"), "1", True):
+        with pytest.raises(ValueError, match="min_improvement must be"):
+            training.Plateau(patience=2, max_epochs=4, min_improvement=bad)
+    assert training.Plateau(patience=2, max_epochs=4).last_improvement([3, 2, 2, 5]) == 2
+    with pytest.raises(ValueError, match="errors must hold one error per epoch"):
+        training.Plateau(patience=2, max_epochs=4).last_improvement([])
+
+
 def test_plateau_stops_at_the_cap_and_checks_its_arguments():
     rule = training.Plateau(patience=3, max_epochs=4)
     assert rule.stop([10, 9, 8, 7]) and not rule.reached([10, 9, 8, 7])
