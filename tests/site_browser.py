@@ -71,11 +71,25 @@ async () => {
     if (!node.parentElement.closest(skip)) text.push(node.nodeValue);
   }
   const math = Array.from(document.querySelectorAll('.math'));
+  await document.fonts.ready;  // MathJax's fonts are part of what the page loads
+  const loaded = [...performance.getEntriesByType('navigation'),
+                  ...performance.getEntriesByType('resource')];
   return {
+    bytes: loaded.reduce((sum, entry) => sum + (entry.encodedBodySize || 0), 0),
+    requests: loaded.length,
     title: document.title,
     mathjax: mathjax ? mathjax.getAttribute('src') : null,
     typeset: typeset,
-    images: images.map((img) => ({src: img.currentSrc || img.src, width: img.naturalWidth})),
+    images: images.map((img) => {
+      const link = img.closest('a[href]');
+      return {
+        src: img.currentSrc || img.src,
+        width: img.naturalWidth,
+        alt: img.getAttribute('alt'),
+        in_figure: Boolean(img.closest('figure')),
+        link: link ? link.href : null,
+      };
+    }),
     math: math.length,
     math_untypeset: math.filter((el) => !el.querySelector('mjx-container')).length,
     mjx: document.querySelectorAll('mjx-container').length,
@@ -86,6 +100,90 @@ async () => {
   };
 }
 """
+
+
+#: The reader's screens: a laptop, and a phone (390 CSS pixels: an iPhone 12 to 15).
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+#: Runs in the page at phone width: how wide the page is, and what sticks out (the deepest
+#: elements past the right edge that no scrolling box of their own clips).
+PHONE_REPORT_JS = """
+async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const doc = document.documentElement;
+  const width = window.innerWidth;
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const culprits = [];
+  if (doc.scrollWidth > width) {
+    for (const el of document.body.querySelectorAll('*')) {
+      const box = el.getBoundingClientRect();
+      if (box.right > width + 1 && !clipped(el) && !el.querySelector('*')) {
+        const name = el.tagName.toLowerCase()
+          + (typeof el.className === 'string' && el.className.trim()
+            ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+        culprits.push(`${name} to ${Math.round(box.right)} px: `
+          + (el.textContent || '').trim().slice(0, 60));
+      }
+    }
+  }
+  return {scroll_width: doc.scrollWidth, inner_width: width, culprits: culprits.slice(0, 5)};
+}
+"""
+
+#: Runs in the page with print media emulated: which folded blocks would print closed.
+PRINT_REPORT_JS = """
+async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const details = Array.from(document.querySelectorAll('details'));
+  const label = (el) => (el.querySelector('summary') || el).textContent.trim().replace(/\\s+/g, ' ')
+    .slice(0, 60);
+  return {
+    details: details.length,
+    closed: details.filter((el) => !el.open).map(label),
+    hidden_toggles: Array.from(document.querySelectorAll('.toggle-hidden')).map(label),
+  };
+}
+"""
+
+#: axe-core's rules for WCAG 2.0/2.1 A and AA, and its best practices. Label-in-name
+#: (WCAG 2.5.3) is switched on by name: axe ships it disabled, as experimental.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+    "rules": {"label-content-name-mismatch": {"enabled": True}},
+    "resultTypes": ["violations"],
+    # axe resolves a stylesheet's @import against the page, not the sheet (theme.css imports
+    # "../basic.css"): its CSS preload would request a wrong URL and log a 404.
+    "preload": False,
+}
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on ``page`` as it is now: id, impact, help, and node targets.
+
+    axe-core is the copy bundled in the pinned ``axe-playwright-python`` package
+    (``requirements-dev.txt``), injected into the page: nothing is downloaded.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS).response
+    return [
+        {
+            "id": rule["id"],
+            "impact": rule["impact"],
+            "help": rule["help"],
+            "targets": [" ".join(map(str, node["target"])) for node in rule["nodes"]],
+        }
+        for rule in results["violations"]
+    ]
 
 
 def find_browser(environ=os.environ) -> str | None:
@@ -127,6 +225,16 @@ class PageReport:
     failed: list[str] = field(default_factory=list)  # local requests that failed or gave >= 400
     console_errors: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # PAGE_REPORT_JS's result
+    phone: dict = field(default_factory=dict)  # PHONE_REPORT_JS's result, at 390 px
+    printed: dict = field(default_factory=dict)  # PRINT_REPORT_JS's result, print media
+    axe: list[dict] = field(default_factory=list)  # violations, at both widths (deduplicated)
+
+    def axe_by_impact(self) -> dict[str, int]:
+        """Violated rules' node counts by impact (critical, serious, moderate, minor)."""
+        counts: dict[str, int] = {}
+        for rule in self.axe:
+            counts[rule["impact"]] = counts.get(rule["impact"], 0) + len(rule["targets"])
+        return counts
 
 
 def pages_of(site: Path) -> list[str]:
@@ -152,10 +260,23 @@ def redirect_target(html: str) -> str | None:
     return match[1] if match else None
 
 
+def _merge_violations(*runs: list[dict]) -> list[dict]:
+    merged: dict[str, dict] = {}
+    for run in runs:
+        for rule in run:
+            kept = merged.setdefault(rule["id"], {**rule, "targets": []})
+            kept["targets"] += [t for t in rule["targets"] if t not in kept["targets"]]
+    return list(merged.values())
+
+
 def _check_page(browser, base: str, name: str, target: str | None, timeout_ms: int) -> PageReport:
-    """Open one page in a fresh browser context (a first visit): nothing cached, nothing stored."""
+    """Open one page in a fresh browser context (a first visit): nothing cached, nothing stored.
+
+    On a laptop's screen: what the reader sees (``PAGE_REPORT_JS``) and axe-core; then at a
+    phone's width: the page's width and axe-core again; then with print media emulated.
+    """
     report = PageReport(name)
-    context = browser.new_context(service_workers="block")
+    context = browser.new_context(service_workers="block", viewport=DESKTOP)
     context.set_default_timeout(timeout_ms)
 
     def route(route):
@@ -183,6 +304,13 @@ def _check_page(browser, base: str, name: str, target: str | None, timeout_ms: i
             page.wait_for_url(base + target, wait_until="load")
         report.data = page.evaluate(PAGE_REPORT_JS)
         report.data["url"] = page.url
+        wide = run_axe(page)
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(400)  # the theme re-marks scrolling boxes 300 ms after a resize
+        report.phone = page.evaluate(PHONE_REPORT_JS)
+        report.axe = _merge_violations(wide, run_axe(page))
+        page.emulate_media(media="print")
+        report.printed = page.evaluate(PRINT_REPORT_JS)
     finally:
         context.close()
     return report
