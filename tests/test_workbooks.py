@@ -364,6 +364,141 @@ def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, wor
     assert "| ŷ | 0.7311 | 1.0000 |" in report, "Exercise 1's saved values"
 
 
+# --- nbgrader itself, in its own venv ----------------------------------------------------------
+
+NBGRADER = "nbgrader==0.9.6"  # the version the workbooks were graded with (issue 16)
+
+
+@pytest.fixture(scope="session")
+def nbgrader_venv(tmp_path_factory) -> Path:
+    """A fresh venv holding only nbgrader (about fifty packages, none of them the handbook's):
+    its ``bin/`` folder. The notebooks it grades run in the reader kernel."""
+    import os
+    import subprocess
+    import sys
+
+    venv = tmp_path_factory.mktemp("nbgrader") / "venv"
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    subprocess.run([str(base), "-m", "venv", str(venv)], check=True, timeout=300)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", NBGRADER]
+    result = subprocess.run(pip, env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return venv / "bin"
+
+
+def nbgrader(bin_dir: Path, course: Path, kernels: Path, *args: str) -> str:
+    """Run ``nbgrader *args`` in ``course``; the kernels of ``kernels/kernels/`` are found."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["JUPYTER_PATH"] = str(kernels)
+    result = subprocess.run(
+        [str(bin_dir / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    return log
+
+
+SCORES = """
+import json
+from nbgrader.api import Gradebook
+
+with Gradebook("sqlite:///gradebook.db") as gb:
+    scores = {}
+    for student in ("filled", "blank"):
+        for notebook in ("computational_graphs", "mlp"):
+            sub = gb.find_submission_notebook(notebook, "lab", student)
+            scores[f"{student}/{notebook}"] = {
+                g.name: [g.score, g.max_score, g.needs_manual_grade] for g in sub.grades
+            }
+print(json.dumps(scores))
+"""
+
+
+@pytest.mark.slow
+def test_nbgrader_releases_the_sites_blanks_and_autogrades_a_filled_notebook(
+    tmp_path, nbgrader_venv, reader_kernel
+):
+    """``generate_assignment`` on the solution notebooks gives the site's blank notebooks, cell
+    for cell; ``autograde`` of the released notebooks, filled in by a student, gives every
+    check its points, and a blank submission none (the checks run in the reader kernel)."""
+    import json
+    import shutil
+    import subprocess
+
+    course = tmp_path / "course"
+    (course / "source" / "lab").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.CourseDirectory.course_id = 'pw06'\n"
+        "c.Execute.timeout = 900\n"
+        "c.Execute.kernel_name = 'pw06-reader'\n"
+    )
+    blanks = {}
+    for name in WORKBOOKS:
+        blanks[name], solution = build(name)
+        nbformat.write(solution, course / "source" / "lab" / f"{name}.ipynb")
+    nbgrader(nbgrader_venv, course, tmp_path, "generate_assignment", "lab", "--force")
+    for name in WORKBOOKS:
+        released = nbformat.read(course / "release" / "lab" / f"{name}.ipynb", as_version=4)
+        ours = blanks[name]
+        assert [c.cell_type for c in released.cells] == [c.cell_type for c in ours.cells]
+        for mine, theirs in zip(ours.cells, released.cells, strict=True):
+            assert theirs.source == mine.source, (name, mine.id)
+            grading = theirs.metadata.get("nbgrader", {})
+            assert grading.get("grade_id") == mine.metadata.get("nbgrader", {}).get("grade_id")
+    # the kernels folder of the reader venv: JUPYTER_PATH/kernels/pw06-reader
+    specs, _ = reader_kernel
+    kernel_root = Path(specs.kernel_dirs[0]).parent
+    for student in ("filled", "blank"):
+        folder = course / "submitted" / student / "lab"
+        folder.mkdir(parents=True)
+        for name in WORKBOOKS:
+            shutil.copy(course / "release" / "lab" / f"{name}.ipynb", folder)
+    for name in WORKBOOKS:  # the filled student writes the solution into every answer cell
+        path = course / "submitted" / "filled" / "lab" / f"{name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        solution = build(name)[1]
+        answers = {c.id: c.source for c in solution.cells if c.metadata["nbgrader"].get("solution")}
+        for cell in notebook.cells:
+            cell.source = wb.strip_markers(answers.get(cell.id, cell.source))
+        nbformat.write(notebook, path)
+    nbgrader(nbgrader_venv, course, kernel_root, "autograde", "lab", "--create", "--force")
+    result = subprocess.run(
+        [str(nbgrader_venv / "python"), "-c", SCORES],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    scores = json.loads(result.stdout)
+    for name in WORKBOOKS:
+        checks = {
+            c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+            for c in blanks[name].cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+        }
+        filled, blank = scores[f"filled/{name}"], scores[f"blank/{name}"]
+        assert checks and {gid: filled[gid][:2] for gid in checks} == {
+            gid: [points, points] for gid, points in checks.items()
+        }, f"{name}: every check of the filled notebook gets its points"
+        assert all(blank[gid][0] == 0 for gid in checks), f"{name}: a blank scores nothing"
+        for gid, (_, _, manual) in filled.items():  # the written comment is graded by hand
+            assert manual == (gid not in checks), gid
+    assert (course / "autograded" / "filled" / "lab" / "report.md").is_file()
+
+
 # --- Exercise 1: mistakes injected into the workbook's own solution ------------------------------
 
 
