@@ -20,7 +20,12 @@ import contextlib
 import html
 import importlib.util
 import io
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -307,7 +312,6 @@ def probe_cell(name: str, solution) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", WORKBOOKS)
 def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, workbook_kernel):
-    import json
 
     from pw06 import lab_report
     from pw06.computational_graphs import logistic_regression_graph, node_gradients, node_values
@@ -327,7 +331,8 @@ def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, wor
     for i, cell in enumerate(run.notebook.cells):
         for output in cell.get("outputs", []):
             assert output.get("name") != "stderr", f"cell {i} wrote to stderr: {output['text']}"
-    printed = [json.loads(line) for line in run.stdout(len(solution.cells) - 1).splitlines()]
+    lines = run.stdout(len(solution.cells) - 1).splitlines()
+    printed = [json.loads(line) for line in lines if line.startswith("{")]
     if name == "computational_graphs":  # its last cell saved the values for the report
         saved = lab_report.load_ex1(tmp_path)
         assert saved == {"values": printed[0]["values"], "gradients": printed[0]["grads"]}
@@ -373,9 +378,6 @@ NBGRADER = "nbgrader==0.9.6"  # the version the workbooks were graded with (issu
 def nbgrader_venv(tmp_path_factory) -> Path:
     """A fresh venv holding only nbgrader (about fifty packages, none of them the handbook's):
     its ``bin/`` folder. The notebooks it grades run in the reader kernel."""
-    import os
-    import subprocess
-    import sys
 
     venv = tmp_path_factory.mktemp("nbgrader") / "venv"
     base = Path(getattr(sys, "_base_executable", sys.executable))
@@ -388,12 +390,19 @@ def nbgrader_venv(tmp_path_factory) -> Path:
     return venv / "bin"
 
 
-def nbgrader(bin_dir: Path, course: Path, kernels: Path, *args: str) -> str:
-    """Run ``nbgrader *args`` in ``course``; the kernels of ``kernels/kernels/`` are found."""
-    import os
-    import subprocess
+def nbgrader_env(bin_dir: Path) -> dict[str, str]:
+    """The environment of nbgrader's venv: its ``bin/`` first on PATH (nbgrader runs
+    ``alembic`` from there), no other venv's settings."""
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
+    return env
+
+
+def nbgrader(bin_dir: Path, course: Path, kernels: Path, *args: str) -> str:
+    """Run ``nbgrader *args`` in ``course``; the kernels of ``kernels/kernels/`` are found."""
+
+    env = nbgrader_env(bin_dir)
     env["JUPYTER_PATH"] = str(kernels)
     result = subprocess.run(
         [str(bin_dir / "nbgrader"), *args],
@@ -431,9 +440,6 @@ def test_nbgrader_releases_the_sites_blanks_and_autogrades_a_filled_notebook(
     """``generate_assignment`` on the solution notebooks gives the site's blank notebooks, cell
     for cell; ``autograde`` of the released notebooks, filled in by a student, gives every
     check its points, and a blank submission none (the checks run in the reader kernel)."""
-    import json
-    import shutil
-    import subprocess
 
     course = tmp_path / "course"
     (course / "source" / "lab").mkdir(parents=True)
@@ -477,6 +483,7 @@ def test_nbgrader_releases_the_sites_blanks_and_autogrades_a_filled_notebook(
     result = subprocess.run(
         [str(nbgrader_venv / "python"), "-c", SCORES],
         cwd=course,
+        env=nbgrader_env(nbgrader_venv),
         capture_output=True,
         text=True,
         timeout=300,

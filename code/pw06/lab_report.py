@@ -171,8 +171,8 @@ def save_convergence(step_loss, steps_per_epoch: int, path) -> Path:
     ax = fig.subplots()
     ax.plot(range(1, len(losses) + 1), losses, lw=0.8, label="mini-batch loss")
     epochs = [losses[i : i + steps_per_epoch] for i in range(0, len(losses), steps_per_epoch)]
-    ends = [min((i + 1) * steps_per_epoch, len(losses)) for i in range(len(epochs))]
-    ax.plot(ends, [sum(e) / len(e) for e in epochs], "ko-", label="mean over the epoch")
+    middles = [i * steps_per_epoch + (len(e) + 1) / 2 for i, e in enumerate(epochs)]
+    ax.plot(middles, [sum(e) / len(e) for e in epochs], "ko-", label="mean over each epoch")
     ax.set(
         yscale="log",
         xlabel="step (mini-batch update)",
