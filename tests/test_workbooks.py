@@ -475,7 +475,9 @@ def test_nbgrader_releases_the_sites_blanks_and_autogrades_a_filled_notebook(
         path = course / "submitted" / "filled" / "lab" / f"{name}.ipynb"
         notebook = nbformat.read(path, as_version=4)
         solution = build(name)[1]
-        answers = {c.id: c.source for c in solution.cells if c.metadata["nbgrader"].get("solution")}
+        answers = {
+            c.id: c.source for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")
+        }
         for cell in notebook.cells:
             cell.source = wb.strip_markers(answers.get(cell.id, cell.source))
         nbformat.write(notebook, path)
