@@ -369,6 +369,32 @@ def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, wor
     assert "| ŷ | 0.7311 | 1.0000 |" in report, "Exercise 1's saved values"
 
 
+OPTIONAL = ("piecewise_constant", "forward_softmax", "cross_entropy_loss")
+
+
+@pytest.mark.slow
+def test_the_lab_notebook_runs_to_its_report_with_the_optional_parts_left_blank(
+    tmp_path, workbook_kernel
+):
+    """A student who skips the optional parts: "Run all" still reaches the report, which says
+    that they were not done."""
+    _, solution = build("mlp")
+    for cell in solution.cells:
+        if cell.cell_type == "code" and any(f"def {name}(" in cell.source for name in OPTIONAL):
+            cell.source = wb.clear_solutions(cell.source)[0]
+    run = execute(solution, **workbook_kernel, cwd=tmp_path)
+    assert run.error is None, f"cell {run.failed_cell}: {run.error}"
+    skipped = [i for i, c in enumerate(solution.cells) if "Optional part skipped" in run.stdout(i)]
+    assert len(skipped) == 2, "the schedule's and the softmax's training cells say so"
+    for i, cell in enumerate(solution.cells):
+        names = wb.check_calls(cell.source) or []
+        if set(names) & set(OPTIONAL):
+            assert "is not written yet" in run.stdout(i), run.stdout(i)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert report.count("Not done (the optional part of the notebook was skipped).") == 2
+    assert "Run the last cell of the Exercise 1 workbook" in report, "no ex1_results.json here"
+
+
 # --- nbgrader itself, in its own venv ----------------------------------------------------------
 
 NBGRADER = "nbgrader==0.9.6"  # the version the workbooks were graded with (issue 16)

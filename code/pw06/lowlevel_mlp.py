@@ -235,6 +235,8 @@ def fit(
         if callable(learning_rate):
             rate = learning_rate(epoch)
         order = rng.permutation(len(x))
+        # x, t are tensors here: a mini-batch is tf.gather(x, batch).
+        # losses: float(loss) of every step, for history.add_epoch.
         ### BEGIN SOLUTION
         losses = []
         for start in range(0, len(x), batch_size):
