@@ -235,8 +235,7 @@ def fit(
         if callable(learning_rate):
             rate = learning_rate(epoch)
         order = rng.permutation(len(x))
-        # x, t are tensors here: a mini-batch is tf.gather(x, batch).
-        # losses: float(loss) of every step, for history.add_epoch.
+        # x, t: tensors (tf.gather); losses: float(loss) of each step
         ### BEGIN SOLUTION
         losses = []
         for start in range(0, len(x), batch_size):
