@@ -297,7 +297,7 @@ def probe_cell(name: str, solution) -> str:
             "import dataclasses, json",
             "rows = lambda ms: None if ms is None else [dataclasses.asdict(m) for m in ms]",
             "print(json.dumps({'test_error': ex3_test_error, 'epochs': LAB['epochs'],",
-            "    'learning_rate': LAB['learning_rate'], 'n_test': len(y_test),",
+            "    'learning_rate': LAB['learning_rate'], 'labels': y_test.tolist(),",
             "    'schedule': schedule_result, 'comparison': rows(comparison),",
             "    'softmax': rows(softmax_result), 'step_loss': ex3_history.step_loss,",
             "    'keras_loss': history.history['loss']}))",
@@ -354,7 +354,7 @@ def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, wor
         learning_rate=ran["learning_rate"],
         convergence_png="report_files/convergence.png",
         comparison=comparison,
-        n_test=ran["n_test"],
+        labels=ran["labels"],
         schedule=ran["schedule"],
         softmax=softmax,
     ), "report.md holds exactly the numbers of the run"
@@ -366,6 +366,9 @@ def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, wor
         comparison[0].implementation.startswith("my low-level")
         and comparison[1].steps_per_epoch > comparison[0].steps_per_epoch
     )
+    for row in comparison:  # the predictions of the paired comparison are those of the run
+        wrong = sum(p != y for p, y in zip(row.predictions, ran["labels"], strict=True))
+        assert 100 * wrong / len(ran["labels"]) == pytest.approx(row.test_error)
     assert "| ŷ | 0.7311 | 1.0000 |" in report, "Exercise 1's saved values"
 
 

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 EX1_FILE = "ex1_results.json"
 REPORT_FILE = "report.md"
@@ -97,13 +99,18 @@ def load_ex1(folder=".") -> dict | None:
 
 @dataclass(frozen=True)
 class Measurement:
-    """One trained implementation in the comparison of Exercise 4: one run, one seed."""
+    """One trained implementation in the comparison of Exercise 4: one run, one seed.
+
+    ``predictions``: the predicted class of every test example, for the paired comparison
+    (the two models are scored on the same test digits); not shown in the table.
+    """
 
     implementation: str
     batch_size: int
     steps_per_epoch: int
     cpu_seconds: float  # the whole run's CPU time (time.process_time), tracing included
     test_error: float  # percent
+    predictions: tuple[int, ...] | None = field(default=None, repr=False)
 
     def __post_init__(self):
         for name in ("batch_size", "steps_per_epoch"):
@@ -114,6 +121,9 @@ class Measurement:
         error = _number(self.test_error, "test_error")
         if cpu < 0 or not 0 <= error <= 100:
             raise ValueError(f"need cpu_seconds ≥ 0 and 0 ≤ test_error ≤ 100, got {cpu}, {error}")
+        if self.predictions is not None:
+            predicted = tuple(int(c) for c in np.asarray(self.predictions).ravel())
+            object.__setattr__(self, "predictions", predicted)
 
 
 def comparison_table(rows) -> str:
@@ -130,32 +140,65 @@ def comparison_table(rows) -> str:
     return "\n".join(lines)
 
 
-def binomial_se(error: float, n_test: int) -> float:
-    """The binomial standard error, in points, of an error rate (percent) on ``n_test``
-    examples: the scale of the test set's noise on one run."""
-    p = _number(error, "error") / 100
-    return 100 * math.sqrt(p * (1 - p) / n_test)
+@dataclass(frozen=True)
+class PairedErrors:
+    """Two classifiers scored on the same test examples: where they disagree, and the
+    standard error of their difference of error rate (in points) that this pairing implies."""
+
+    n: int
+    only_a_wrong: int  # examples that a gets wrong and b right
+    only_b_wrong: int
+
+    @property
+    def difference(self) -> float:
+        """Error rate of b minus error rate of a, in points."""
+        return 100 * (self.only_b_wrong - self.only_a_wrong) / self.n
+
+    @property
+    def standard_error(self) -> float:
+        """The paired standard error of :attr:`difference`: only the examples on which the
+        two disagree vary it (the standard error behind McNemar's test)."""
+        discordant = self.only_a_wrong + self.only_b_wrong
+        spread = discordant - (self.only_b_wrong - self.only_a_wrong) ** 2 / self.n
+        return 100 * math.sqrt(max(spread, 0.0)) / self.n
 
 
-def comparison_summary(yours: Measurement, keras: Measurement, n_test: int) -> str:
+def paired_errors(predicted_a, predicted_b, labels) -> PairedErrors:
+    """Count the test examples that only ``a`` or only ``b`` gets wrong."""
+    a, b, y = (np.asarray(v).ravel() for v in (predicted_a, predicted_b, labels))
+    if not len(a) == len(b) == len(y) or len(y) == 0:
+        raise ValueError(f"need predictions for every label: got {len(a)}, {len(b)}, {len(y)}")
+    wrong_a, wrong_b = a != y, b != y
+    return PairedErrors(len(y), int(np.sum(wrong_a & ~wrong_b)), int(np.sum(wrong_b & ~wrong_a)))
+
+
+def comparison_summary(yours: Measurement, keras: Measurement, labels) -> str:
     """What the two measurements say, computed from them: the CPU ratio, the updates per
-    epoch, the difference of test error against the noise of one run."""
+    epoch and, when both carry their predictions on the test ``labels``, the difference of
+    test error against its paired standard error."""
     ratio = keras.cpu_seconds / yours.cpu_seconds if yours.cpu_seconds > 0 else math.inf
-    diff = keras.test_error - yours.test_error
-    se = math.hypot(binomial_se(keras.test_error, n_test), binomial_se(yours.test_error, n_test))
-    noise = (
-        "within two standard errors: one run each cannot tell them apart"
-        if abs(diff) <= 2 * se
-        else "more than two standard errors: larger than one run's noise on this test set"
-    )
-    return (
+    text = (
         f"{keras.implementation} used {ratio:.2f}× the CPU time of {yours.implementation} "
         f"({keras.cpu_seconds:.2f} s against {yours.cpu_seconds:.2f} s per run), with "
         f"{keras.steps_per_epoch} updates per epoch (batch {keras.batch_size}) against "
         f"{yours.steps_per_epoch} (batch {yours.batch_size}). Test error: "
-        f"{keras.test_error:.1f} % against {yours.test_error:.1f} %, a difference of "
-        f"{diff:+.1f} points; the standard error of that difference on {n_test} test digits "
-        f"is about {se:.1f} points, so it is {noise}."
+        f"{keras.test_error:.1f} % against {yours.test_error:.1f} %"
+    )
+    if yours.predictions is None or keras.predictions is None:
+        return text + "; one run each: compare several seeds before concluding."
+    pair = paired_errors(yours.predictions, keras.predictions, labels)
+    se = pair.standard_error
+    noise = (
+        "more than two standard errors: larger than the test digits' noise for this pair of runs"
+        if abs(pair.difference) > 2 * se
+        else "within two standard errors: these runs cannot tell them apart"
+    )
+    return text + (
+        f", a difference of {pair.difference:+.1f} points. The two disagree on "
+        f"{pair.only_a_wrong + pair.only_b_wrong} of the {pair.n} test digits (only yours "
+        f"wrong on {pair.only_a_wrong}, only Keras wrong on {pair.only_b_wrong}), so the "
+        f"paired standard error of the difference is {se:.2f} points: it is {noise}. Another "
+        "seed gives other runs: repeat before concluding."
     )
 
 
@@ -307,7 +350,7 @@ def render_report(
     learning_rate: float,
     convergence_png: str,
     comparison,
-    n_test: int,
+    labels,
     schedule: dict | None = None,
     softmax=None,
 ) -> str:
@@ -330,7 +373,7 @@ def render_report(
     lines += _ex3_section(
         _number(test_error, "test_error"), convergence_png, epochs, learning_rate, schedule
     )
-    summary = comparison_summary(comparison[0], comparison[1], n_test)
+    summary = comparison_summary(comparison[0], comparison[1], labels)
     lines += _ex4_section(comparison, summary, None if softmax is None else list(softmax))
     lines += _ex5_section()
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -345,7 +388,7 @@ def write_report(
     epochs: int,
     learning_rate: float,
     comparison,
-    n_test: int,
+    labels,
     schedule: dict | None = None,
     softmax=None,
     student: str | None = None,
@@ -354,7 +397,7 @@ def write_report(
 
     ``test_error`` (percent), ``step_loss`` (the loss of every step: ``History.step_loss``),
     ``steps_per_epoch``, ``epochs`` and ``learning_rate``: Exercise 3's run.
-    ``comparison``: two :class:`Measurement` (yours, then Keras); ``n_test``: test examples.
+    ``comparison``: two :class:`Measurement` (yours, then Keras); ``labels``: the test labels.
     ``schedule``: ``{"learning_rates": [...], "test_error": ...}`` of the optional schedule,
     or None; ``softmax``: the optional part's Measurements, or None. Exercise 1's values are
     read from ``folder/ex1_results.json`` if it is there. Returns the report's path.
@@ -370,7 +413,7 @@ def write_report(
         learning_rate=learning_rate,
         convergence_png=png,
         comparison=comparison,
-        n_test=n_test,
+        labels=labels,
         schedule=schedule,
         softmax=softmax,
     )

@@ -19,9 +19,29 @@ def ex1_answers():
     return node_values(graph), node_gradients(graph)
 
 
-def measurements():
-    yours = lr.Measurement("my low-level loop (Ex. 3)", 100, 40, 3.25, 9.7)
-    keras = lr.Measurement("Keras fit (Ex. 4)", 32, 125, 1.5, 8.1)
+LABELS = [0, 1, 2, 3] * 250  # 1,000 test digits
+
+
+def measurements(yours_wrong=97, keras_wrong=81, both_wrong=60):
+    """Yours and Keras's runs, wrong on the first digits: ``both_wrong`` shared."""
+
+    def predict(wrong, offset):
+        out = list(LABELS)
+        for i in [*range(both_wrong), *range(offset, offset + wrong - both_wrong)]:
+            out[i] = (LABELS[i] + 1) % 4
+        return out
+
+    yours = lr.Measurement(
+        "my low-level loop (Ex. 3)",
+        100,
+        40,
+        3.25,
+        yours_wrong / 10,
+        predictions=predict(yours_wrong, 100),
+    )
+    keras = lr.Measurement(
+        "Keras fit (Ex. 4)", 32, 125, 1.5, keras_wrong / 10, predictions=predict(keras_wrong, 500)
+    )
     return [yours, keras]
 
 
@@ -33,7 +53,7 @@ def report_kwargs(**changes):
         epochs=3,
         learning_rate=3.0,
         comparison=measurements(),
-        n_test=1000,
+        labels=LABELS,
     )
     kwargs.update(changes)
     return kwargs
@@ -76,15 +96,30 @@ def test_the_comparison_table_and_summary_are_computed_from_the_measurements():
     table = lr.comparison_table([yours, keras]).splitlines()
     assert table[2] == "| my low-level loop (Ex. 3) | 100 | 40 | 3.25 | 9.7 |"
     assert table[3] == "| Keras fit (Ex. 4) | 32 | 125 | 1.50 | 8.1 |"
-    summary = lr.comparison_summary(yours, keras, 1000)
+    summary = lr.comparison_summary(yours, keras, LABELS)
     assert f"{1.5 / 3.25:.2f}× the CPU time" in summary
     assert "125 updates per epoch (batch 32) against 40 (batch 100)" in summary
-    se = math.hypot(lr.binomial_se(8.1, 1000), lr.binomial_se(9.7, 1000))
-    assert f"{-1.6:+.1f} points" in summary and f"about {se:.1f} points" in summary
-    assert "one run each cannot tell them apart" in summary  # 1.6 < 2 × 1.3
-    far = lr.Measurement("Keras fit (Ex. 4)", 32, 125, 1.5, 4.0)
-    assert "larger than one run's noise" in lr.comparison_summary(yours, far, 1000)
-    assert lr.binomial_se(10.0, 1000) == pytest.approx(100 * math.sqrt(0.09 / 1000))
+    # 60 digits both wrong; 37 only yours, 21 only Keras's: 58 disagreements
+    assert "disagree on 58 of the 1000 test digits" in summary
+    assert "only yours wrong on 37, only Keras wrong on 21" in summary
+    se = 100 * math.sqrt(58 - 16**2 / 1000) / 1000  # 0.76 points
+    assert f"a difference of {-1.6:+.1f} points" in summary
+    assert f"standard error of the difference is {se:.2f} points" in summary
+    assert "more than two standard errors" in summary  # 1.6 > 2 × 0.76
+    close = lr.comparison_summary(*measurements(yours_wrong=90, keras_wrong=84), LABELS)
+    assert "within two standard errors" in close  # 0.6 < 2 × 0.6
+    unpaired = lr.Measurement("Keras fit (Ex. 4)", 32, 125, 1.5, 8.1)
+    assert "compare several seeds" in lr.comparison_summary(yours, unpaired, LABELS)
+
+
+def test_paired_errors_count_the_digits_only_one_model_gets_wrong():
+    pair = lr.paired_errors([0, 1, 2, 0], [0, 2, 2, 1], [0, 1, 2, 1])
+    assert (pair.n, pair.only_a_wrong, pair.only_b_wrong) == (4, 1, 1)
+    assert pair.difference == 0.0 and pair.standard_error == pytest.approx(100 * math.sqrt(2) / 4)
+    same = lr.paired_errors([1, 1], [1, 1], [0, 1])
+    assert same.standard_error == 0.0, "identical predictions: no paired noise"
+    with pytest.raises(ValueError, match="every label"):
+        lr.paired_errors([0], [0, 1], [0, 1])
 
 
 def test_the_report_holds_the_runs_numbers_and_a_placeholder_per_missing_text(tmp_path):
@@ -104,7 +139,7 @@ def test_the_report_holds_the_runs_numbers_and_a_placeholder_per_missing_text(tm
     assert f"| w1 | {values['w1']:.4f} | {grads['w1']:.4f} |" in text
     assert "learning rate per epoch 6, 6, 3, the test error is **8.9 %**" in text
     assert lr.comparison_table(measurements()) in text
-    assert lr.comparison_summary(*measurements(), 1000) in text
+    assert lr.comparison_summary(*measurements(), LABELS) in text
     todo = lr.placeholders(text)
     # the drawing, the convergence comment, the schedule, the Ex. 4 comment, 6 questions
     assert len(todo) == 1 + 1 + 1 + 1 + len(lr.REVIEW_QUESTIONS)
