@@ -189,15 +189,16 @@ def comparison_summary(yours: Measurement, keras: Measurement, labels) -> str:
     pair = paired_errors(yours.predictions, keras.predictions, labels)
     se = pair.standard_error
     noise = (
-        "more than two standard errors: larger than the test digits' noise for this pair of runs"
+        "more than two standard errors, larger than the test digits' noise for this pair of runs"
         if abs(pair.difference) > 2 * se
-        else "within two standard errors: these runs cannot tell them apart"
+        else "within two standard errors, so these runs cannot tell them apart"
     )
     return text + (
         f", a difference of {pair.difference:+.1f} points. The two disagree on "
         f"{pair.only_a_wrong + pair.only_b_wrong} of the {pair.n} test digits (only yours "
         f"wrong on {pair.only_a_wrong}, only Keras wrong on {pair.only_b_wrong}), so the "
-        f"paired standard error of the difference is {se:.2f} points: it is {noise}. Another "
+        f"paired standard error of the difference is {se:.2f} points, and the difference is "
+        f"{noise}. Another "
         "seed gives other runs: repeat before concluding."
     )
 
