@@ -317,11 +317,6 @@ def write_workbooks(
     return written
 
 
-def workbook_names(workbook_dir: Path) -> list[str]:
-    """The workbooks: ``<name>.md`` gives ``<name>.ipynb``."""
-    return sorted(path.stem for path in Path(workbook_dir).glob("*.md"))
-
-
 def workbook_chapters(workbook_dir: Path) -> dict[str, tuple[str, str]]:
     """Chapter → (workbook name, workbook title) for every chapter that has a workbook.
 
