@@ -1,9 +1,12 @@
 """The student workbooks and the student edition of the site.
 
 - the blanking tool (nbgrader's ClearSolutions rules) and the include of package functions;
-- the workbooks built from workbooks/*.md: nbgrader metadata, blanks where the solutions were;
+- the workbooks built from workbooks/*.md (Exercise 1's, and the lab notebook of Exercises 3
+  and 4): nbgrader metadata, blanks where the solutions were;
 - executed as a reader runs them: the blank one stops at its first blank with
-  NotImplementedError, the solution one runs to the end with every check passing;
+  NotImplementedError, the solution one runs to the end with every check passing, the same
+  numbers on a second run, and writes the student's files (Exercise 1's results, report.md);
+- nbgrader itself, in its own venv: generate_assignment gives the site's blanks, autograde runs;
 - Exercise 1's mistakes injected into the workbook's own solution get their hints;
 - publishing: the built site holds both notebooks, each chapter links its workbook;
 - the student edition holds no solution text (a mini-book for the mechanics, the real book
@@ -17,7 +20,13 @@ import contextlib
 import html
 import importlib.util
 import io
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -31,6 +40,7 @@ wb = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(wb)
 
 WORKBOOKS = sorted(path.stem for path in (ROOT / "workbooks").glob("*.md"))
+CHAPTERS = wb.workbook_chapters(ROOT / "workbooks")  # chapter → (workbook, its title)
 SPEC = "pw06 @ git+https://example.org/r.git@main#subdirectory=code"
 
 
@@ -159,6 +169,74 @@ def test_workbook_markdown_is_plain_jupyter():
                     assert myst not in cell.source, (name, myst)
 
 
+def test_each_exercise_chapter_names_the_notebook_it_belongs_to():
+    assert WORKBOOKS == ["computational_graphs", "mlp"]
+    notebooks = {chapter: name for chapter, (name, _) in CHAPTERS.items()}
+    assert notebooks == {
+        "computational_graphs": "computational_graphs",
+        "lowlevel_mlp": "mlp",
+        "keras_mlp": "mlp",
+    }
+    assert CHAPTERS["keras_mlp"][1] == "Lab notebook — Exercises 3 and 4"
+    for chapter, (name, title) in CHAPTERS.items():
+        assert (ROOT / "book" / f"{chapter}.md").is_file()
+        box = wb.workbook_box(name, "https://colab.example/x", solutions=True, title=title)
+        assert box.startswith(f":::{{admonition}} Workbook: {name}.ipynb\n")
+        assert f"`{name}.ipynb` ({title})" in box and f'href="workbooks/{name}.ipynb"' in box
+        assert f'href="workbooks/solutions/{name}.ipynb"' in box
+        assert "solutions/" not in wb.workbook_box(name, "https://c/x", solutions=False)
+
+
+def test_a_chapter_cannot_have_two_workbooks(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.md").write_text("---\nworkbook:\n  chapters: [page]\n---\n# T\n")
+    with pytest.raises(wb.WorkbookError, match="'page' has two workbooks"):
+        wb.workbook_chapters(tmp_path)
+
+
+def _trainings(source: str) -> list[ast.Call]:
+    """The calls in ``source`` that train: ``fit(...)`` (Exercise 3) and ``….fit(...)``."""
+    calls = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
+    return [
+        call
+        for call in calls
+        if (isinstance(call.func, ast.Name) and call.func.id == "fit")
+        or (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "fit"
+            and ast.unparse(call.func.value) != "check"
+        )
+    ]
+
+
+def test_the_lab_notebook_follows_the_sheet_and_every_training_is_seeded():
+    _, solution = build("mlp")
+    cells = [cell.source for cell in solution.cells if cell.cell_type == "code"]
+    text = "\n".join(cell.source for cell in solution.cells)
+    # Exercise 3 first, then Exercise 4 in cells at its end, then the report
+    steps = ("def train_step", "def fit(", "## Exercise 4", "def build_sequential", "write_report(")
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions)
+    optional = re.findall(r"^#+ Optional: (.*)$", text, re.M)
+    assert optional == [
+        "a piecewise-constant learning rate",
+        "a softmax output and the cross-entropy",
+    ]
+    trained = 0
+    for source in cells:
+        for call in _trainings(source) if "def fit(" not in source else []:
+            trained += 1
+            if isinstance(call.func, ast.Name):  # your fit: the seed is an argument
+                assert "seed" in [k.arg for k in call.keywords], source
+            else:  # Keras's fit shuffles: its random seed is set before, in the same cell
+                before = source[: source.index(ast.get_source_segment(source, call))]
+                assert "keras.utils.set_random_seed(SEED)" in before, source
+    assert trained >= 6, "Ex. 3, the schedule, Keras, the comparison, the softmax pair"
+    fit_text = text[text.index("### The mini-batch loop") : text.index("def fit(")]
+    assert "tf.gather" in fit_text and "x[batch]" in fit_text and "tensors" in fit_text
+    assert "`losses` holds" in fit_text and "float(loss)" in fit_text
+
+
 # --- Running them like a reader ------------------------------------------------------------------
 
 
@@ -206,10 +284,44 @@ def test_the_blank_workbook_stops_at_its_first_blank(tmp_path, name, workbook_ke
             assert "is not written yet" in run.stdout(i), run.stdout(i)
 
 
+def probe_cell(name: str, solution) -> str:
+    """A cell appended to a solution workbook: it prints, as JSON lines, what the run computed
+    (what the student's files must hold) and, for the lab notebook, the same runs again."""
+    if name == "computational_graphs":
+        return "import json\nprint(json.dumps({'values': values, 'grads': grads}))"
+    sources = [c.source for c in solution.cells if c.cell_type == "code"]
+    ex3 = next(source for source in sources if "ex3_history = fit(" in source)
+    keras_fit = next(source for source in sources if "history = model.fit(" in source)
+    return "\n".join(
+        [
+            "import dataclasses, json",
+            "rows = lambda ms: None if ms is None else [dataclasses.asdict(m) for m in ms]",
+            "print(json.dumps({'test_error': ex3_test_error, 'epochs': LAB['epochs'],",
+            "    'learning_rate': LAB['learning_rate'], 'labels': y_test.tolist(),",
+            "    'schedule': schedule_result, 'comparison': rows(comparison),",
+            "    'softmax': rows(softmax_result), 'step_loss': ex3_history.step_loss,",
+            "    'keras_loss': history.history['loss']}))",
+            ex3,  # both trainings again: a seeded run repeats to the digit
+            keras_fit,
+            "print(json.dumps({'step_loss': ex3_history.step_loss, 'test_error': ex3_test_error,",
+            "    'keras_loss': history.history['loss']}))",
+        ]
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", WORKBOOKS)
 def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, workbook_kernel):
+
+    from pw06 import lab_report
+    from pw06.computational_graphs import logistic_regression_graph, node_gradients, node_values
+
     _, solution = build(name)
+    solution.cells.append(nbformat.v4.new_code_cell(probe_cell(name, solution)))
+    if name == "mlp":  # Exercise 1's results, as the Exercise 1 workbook saves them
+        graph = logistic_regression_graph(x1=-1.0, x2=-2.0, w1=2.0, w2=-3.0, b=-3.0)
+        graph.output.backward(1.0)
+        lab_report.save_ex1(node_values(graph), node_gradients(graph), tmp_path)
     run = execute(solution, **workbook_kernel, cwd=tmp_path)
     assert run.error is None, f"cell {run.failed_cell}: {run.error}"
     checks = [i for i, c in enumerate(solution.cells) if wb.check_calls(c.source)]
@@ -219,6 +331,210 @@ def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, wor
     for i, cell in enumerate(run.notebook.cells):
         for output in cell.get("outputs", []):
             assert output.get("name") != "stderr", f"cell {i} wrote to stderr: {output['text']}"
+    lines = run.stdout(len(solution.cells) - 1).splitlines()
+    printed = [json.loads(line) for line in lines if line.startswith("{")]
+    if name == "computational_graphs":  # its last cell saved the values for the report
+        saved = lab_report.load_ex1(tmp_path)
+        assert saved == {"values": printed[0]["values"], "gradients": printed[0]["grads"]}
+        return
+    ran, again = printed
+    assert again["step_loss"] == ran["step_loss"] and again["test_error"] == ran["test_error"]
+    assert again["keras_loss"] == ran["keras_loss"], "Keras's fit repeats to the digit"
+    assert ran["schedule"] is not None and ran["softmax"] is not None, "the optional parts ran"
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    png = tmp_path / "report_files" / "convergence.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    comparison = [lab_report.Measurement(**row) for row in ran["comparison"]]
+    softmax = [lab_report.Measurement(**row) for row in ran["softmax"]]
+    assert report == lab_report.render_report(
+        student=None,
+        ex1=lab_report.load_ex1(tmp_path),
+        test_error=ran["test_error"],
+        epochs=ran["epochs"],
+        learning_rate=ran["learning_rate"],
+        convergence_png="report_files/convergence.png",
+        comparison=comparison,
+        labels=ran["labels"],
+        schedule=ran["schedule"],
+        softmax=softmax,
+    ), "report.md holds exactly the numbers of the run"
+    assert f"test error of {ran['test_error']:.1f} %" in report
+    assert f"the test error is **{ran['schedule']['test_error']:.1f} %**" in report
+    for row in comparison + softmax:
+        assert f"| {row.cpu_seconds:.2f} | {row.test_error:.1f} |" in report
+    assert (
+        comparison[0].implementation.startswith("my low-level")
+        and comparison[1].steps_per_epoch > comparison[0].steps_per_epoch
+    )
+    for row in comparison:  # the predictions of the paired comparison are those of the run
+        wrong = sum(p != y for p, y in zip(row.predictions, ran["labels"], strict=True))
+        assert 100 * wrong / len(ran["labels"]) == pytest.approx(row.test_error)
+    assert "| ŷ | 0.7311 | 1.0000 |" in report, "Exercise 1's saved values"
+
+
+OPTIONAL = ("piecewise_constant", "forward_softmax", "cross_entropy_loss")
+
+
+@pytest.mark.slow
+def test_the_lab_notebook_runs_to_its_report_with_the_optional_parts_left_blank(
+    tmp_path, workbook_kernel
+):
+    """A student who skips the optional parts: "Run all" still reaches the report, which says
+    that they were not done."""
+    _, solution = build("mlp")
+    for cell in solution.cells:
+        if cell.cell_type == "code" and any(f"def {name}(" in cell.source for name in OPTIONAL):
+            cell.source = wb.clear_solutions(cell.source)[0]
+    run = execute(solution, **workbook_kernel, cwd=tmp_path)
+    assert run.error is None, f"cell {run.failed_cell}: {run.error}"
+    skipped = [i for i, c in enumerate(solution.cells) if "Optional part skipped" in run.stdout(i)]
+    assert len(skipped) == 2, "the schedule's and the softmax's training cells say so"
+    for i, cell in enumerate(solution.cells):
+        names = wb.check_calls(cell.source) or []
+        if set(names) & set(OPTIONAL):
+            assert "is not written yet" in run.stdout(i), run.stdout(i)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert report.count("Not done (the optional part of the notebook was skipped).") == 2
+    assert "Run the last cell of the Exercise 1 workbook" in report, "no ex1_results.json here"
+
+
+# --- nbgrader itself, in its own venv ----------------------------------------------------------
+
+NBGRADER = "nbgrader==0.9.6"  # the version the workbooks were graded with (issue 16)
+
+
+@pytest.fixture(scope="session")
+def nbgrader_venv(tmp_path_factory) -> Path:
+    """A fresh venv holding only nbgrader (about fifty packages, none of them the handbook's):
+    its ``bin/`` folder. The notebooks it grades run in the reader kernel."""
+
+    venv = tmp_path_factory.mktemp("nbgrader") / "venv"
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    subprocess.run([str(base), "-m", "venv", str(venv)], check=True, timeout=300)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", NBGRADER]
+    result = subprocess.run(pip, env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return venv / "bin"
+
+
+def nbgrader_env(bin_dir: Path) -> dict[str, str]:
+    """The environment of nbgrader's venv: its ``bin/`` first on PATH (nbgrader runs
+    ``alembic`` from there), no other venv's settings."""
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
+    return env
+
+
+def nbgrader(bin_dir: Path, course: Path, kernels: Path, *args: str) -> str:
+    """Run ``nbgrader *args`` in ``course``; the kernels of ``kernels/kernels/`` are found."""
+
+    env = nbgrader_env(bin_dir)
+    env["JUPYTER_PATH"] = str(kernels)
+    result = subprocess.run(
+        [str(bin_dir / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    return log
+
+
+SCORES = """
+import json
+from nbgrader.api import Gradebook
+
+with Gradebook("sqlite:///gradebook.db") as gb:
+    scores = {}
+    for student in ("filled", "blank"):
+        for notebook in ("computational_graphs", "mlp"):
+            sub = gb.find_submission_notebook(notebook, "lab", student)
+            scores[f"{student}/{notebook}"] = {
+                g.name: [g.score, g.max_score, g.needs_manual_grade] for g in sub.grades
+            }
+print(json.dumps(scores))
+"""
+
+
+@pytest.mark.slow
+def test_nbgrader_releases_the_sites_blanks_and_autogrades_a_filled_notebook(
+    tmp_path, nbgrader_venv, reader_kernel
+):
+    """``generate_assignment`` on the solution notebooks gives the site's blank notebooks, cell
+    for cell; ``autograde`` of the released notebooks, filled in by a student, gives every
+    check its points, and a blank submission none (the checks run in the reader kernel)."""
+
+    course = tmp_path / "course"
+    (course / "source" / "lab").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+        "c.CourseDirectory.course_id = 'pw06'\n"
+        "c.Execute.timeout = 900\n"
+        "c.Execute.kernel_name = 'pw06-reader'\n"
+    )
+    blanks = {}
+    for name in WORKBOOKS:
+        blanks[name], solution = build(name)
+        nbformat.write(solution, course / "source" / "lab" / f"{name}.ipynb")
+    nbgrader(nbgrader_venv, course, tmp_path, "generate_assignment", "lab", "--force")
+    for name in WORKBOOKS:
+        released = nbformat.read(course / "release" / "lab" / f"{name}.ipynb", as_version=4)
+        ours = blanks[name]
+        assert [c.cell_type for c in released.cells] == [c.cell_type for c in ours.cells]
+        for mine, theirs in zip(ours.cells, released.cells, strict=True):
+            assert theirs.source == mine.source, (name, mine.id)
+            grading = theirs.metadata.get("nbgrader", {})
+            assert grading.get("grade_id") == mine.metadata.get("nbgrader", {}).get("grade_id")
+    # the kernels folder of the reader venv: JUPYTER_PATH/kernels/pw06-reader
+    specs, _ = reader_kernel
+    kernel_root = Path(specs.kernel_dirs[0]).parent
+    for student in ("filled", "blank"):
+        folder = course / "submitted" / student / "lab"
+        folder.mkdir(parents=True)
+        for name in WORKBOOKS:
+            shutil.copy(course / "release" / "lab" / f"{name}.ipynb", folder)
+    for name in WORKBOOKS:  # the filled student writes the solution into every answer cell
+        path = course / "submitted" / "filled" / "lab" / f"{name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        solution = build(name)[1]
+        answers = {
+            c.id: c.source for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")
+        }
+        for cell in notebook.cells:
+            cell.source = wb.strip_markers(answers.get(cell.id, cell.source))
+        nbformat.write(notebook, path)
+    nbgrader(nbgrader_venv, course, kernel_root, "autograde", "lab", "--create", "--force")
+    result = subprocess.run(
+        [str(nbgrader_venv / "python"), "-c", SCORES],
+        cwd=course,
+        env=nbgrader_env(nbgrader_venv),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    scores = json.loads(result.stdout)
+    for name in WORKBOOKS:
+        checks = {
+            c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+            for c in blanks[name].cells
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+        }
+        filled, blank = scores[f"filled/{name}"], scores[f"blank/{name}"]
+        assert checks and {gid: filled[gid][:2] for gid in checks} == {
+            gid: [points, points] for gid, points in checks.items()
+        }, f"{name}: every check of the filled notebook gets its points"
+        assert all(blank[gid][0] == 0 for gid in checks), f"{name}: a blank scores nothing"
+        for gid, (_, _, manual) in filled.items():  # the written comment is graded by hand
+            assert manual == (gid not in checks), gid
+    assert (course / "autograded" / "filled" / "lab" / "report.md").is_file()
 
 
 # --- Exercise 1: mistakes injected into the workbook's own solution ------------------------------
@@ -232,6 +548,13 @@ def run_ex1(replace: tuple[str, str] | None = None) -> list[str]:
     _, solution = build("computational_graphs")
     namespace = {"check": check}
     out = io.StringIO()
+    folder = tempfile.TemporaryDirectory()  # the last cell writes ex1_results.json
+    with folder, contextlib.chdir(folder.name):
+        run_cells(solution, namespace, replace, out)
+    return [line for line in out.getvalue().splitlines() if line[:2] in ("✓ ", "✗ ")]
+
+
+def run_cells(solution, namespace, replace, out) -> None:
     for cell in solution.cells:
         if cell.cell_type != "code" or "computational_graphs as cg" in cell.source:
             continue
@@ -242,7 +565,6 @@ def run_ex1(replace: tuple[str, str] | None = None) -> list[str]:
             source = "from pw06 import check"
         with contextlib.redirect_stdout(out):
             exec(source, namespace)
-    return [line for line in out.getvalue().splitlines() if line[:2] in ("✓ ", "✗ ")]
 
 
 def test_exercise_1_solution_passes_and_injected_mistakes_get_their_hints():
@@ -267,7 +589,10 @@ def test_the_site_publishes_the_workbooks_and_each_chapter_links_its_own(book_bu
         solution = nbformat.read(html / "workbooks" / "solutions" / f"{name}.ipynb", as_version=4)
         assert "raise NotImplementedError()" in "".join(c.source for c in blank.cells)
         assert wb.BEGIN_SOLUTION in "".join(c.source for c in solution.cells)
-        page = page_html(name)
+    assert not (html / "workbooks" / "keras_mlp.ipynb").exists(), "one notebook for Ex. 3 and 4"
+    for chapter, (name, _) in CHAPTERS.items():
+        page = page_html(chapter)
+        assert f"Workbook: {name}.ipynb" in visible_text(page), "the box names the notebook"
         assert f'href="workbooks/{name}.ipynb"' in page
         assert f'href="workbooks/solutions/{name}.ipynb"' in page
         colab = f"https://colab.research.google.com/github/{repo}/blob/notebooks/book/workbooks/"

@@ -2,15 +2,18 @@
 
 One source, two notebooks
 -------------------------
-A workbook is a MyST notebook, ``workbooks/<chapter>.md``, plain enough for jupytext alone: code
-cells and Markdown, no roles or directives. A code-cell line ``# workbook: include
-pw06.lowlevel_mlp.train_step`` is replaced by that function's source, read from ``code/``
-(the tested package, the same text the chapter shows). The lines a student writes sit between
-nbgrader's markers ``### BEGIN SOLUTION`` / ``### END SOLUTION``. From one source come:
+A workbook is a MyST notebook, ``workbooks/<name>.md``, plain enough for jupytext alone: code
+cells and Markdown, no roles or directives. Two exist: ``computational_graphs`` (Exercise 1)
+and ``mlp``, the lab notebook of Exercises 3 and 4; its front matter lists the chapters it
+serves (``workbook: {chapters: [lowlevel_mlp, keras_mlp]}``), by default the chapter of its
+name. A code-cell line ``# workbook: include pw06.lowlevel_mlp.train_step`` is replaced by that
+function's source, read from ``code/`` (the tested package, the same text the chapter shows).
+The lines a student writes sit between nbgrader's markers ``### BEGIN SOLUTION`` / ``### END
+SOLUTION``. From one source come:
 
-* ``solutions/<chapter>.ipynb`` — the filled-in notebook, markers kept: nbgrader's *source*
+* ``solutions/<name>.ipynb`` — the filled-in notebook, markers kept: nbgrader's *source*
   version, ready for ``nbgrader generate_assignment``;
-* ``<chapter>.ipynb`` — the blank notebook: each region replaced by ``# YOUR CODE HERE`` and
+* ``<name>.ipynb`` — the blank notebook: each region replaced by ``# YOUR CODE HERE`` and
   ``raise NotImplementedError()`` at the region's indentation, as nbgrader's ``ClearSolutions``
   does (:func:`clear_solutions` is its small equivalent: nbgrader itself brings about forty
   packages, a notebook server among them, for these thirty lines).
@@ -20,11 +23,11 @@ Both get nbgrader cell metadata (schema 3): an answer cell is ``solution``, a ce
 is added on top: it installs ``pw06`` when missing (Colab) and imports :mod:`pw06.check`.
 
 The extension writes both notebooks into ``<html>/workbooks/`` after a successful build, puts a
-box with the download and Colab links under the title of every chapter that has a workbook,
-and, with ``handbook_student_edition = True``, builds the site without solutions: dropdowns
-titled "Solution…" or "Answer…" and folded (``hide-output``) outputs are removed, solution
-regions of shown code are blanked, and no page source, notebook or solution notebook is
-published. In the normal edition the marker lines are only hidden from shown code.
+box naming the notebook, with the download and Colab links, under the title of every chapter
+that has a workbook, and, with ``handbook_student_edition = True``, builds the site without
+solutions: dropdowns titled "Solution…" or "Answer…" and folded (``hide-output``) outputs are
+removed, solution regions of shown code are blanked, and no page source, notebook or solution
+notebook is published. In the normal edition the marker lines are only hidden from shown code.
 """
 
 from __future__ import annotations
@@ -314,9 +317,22 @@ def write_workbooks(
     return written
 
 
-def workbook_names(workbook_dir: Path) -> list[str]:
-    """The chapters that have a workbook."""
-    return sorted(path.stem for path in Path(workbook_dir).glob("*.md"))
+def workbook_chapters(workbook_dir: Path) -> dict[str, tuple[str, str]]:
+    """Chapter → (workbook name, workbook title) for every chapter that has a workbook.
+
+    A workbook belongs to the chapters its front matter lists (``workbook: {chapters: [...]}``,
+    the lab notebook of Exercises 3 and 4 serves two chapters), else to the chapter of its name.
+    """
+    chapters = {}
+    for path in sorted(Path(workbook_dir).glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        options = _front_matter(text).get("workbook", {}) or {}
+        title = re.search(r"^# (.+)$", text, re.M)
+        for chapter in options.get("chapters", [path.stem]):
+            if chapter in chapters:
+                raise WorkbookError(f"chapter {chapter!r} has two workbooks")
+            chapters[chapter] = (path.stem, title[1].strip() if title else path.stem)
+    return chapters
 
 
 # --- The link box on each chapter --------------------------------------------------------------
@@ -329,21 +345,23 @@ def colab_url(repository_url: str, branch: str, book_path: str, notebook: str) -
     return f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{path}"
 
 
-def workbook_box(chapter: str, colab: str, solutions: bool) -> str:
-    """The MyST admonition put under a chapter's title (links in HTML: the files are written
-    after the build, so Sphinx cannot check them; a test does)."""
+def workbook_box(notebook: str, colab: str, solutions: bool, title: str = "") -> str:
+    """The MyST admonition put under a chapter's title: it names the notebook ``notebook``
+    (``<notebook>.ipynb``) that the chapter's exercise is done in (links in HTML: the files are
+    written after the build, so Sphinx cannot check them; a test does)."""
     solution = (
-        f' The filled-in version: <a href="workbooks/solutions/{chapter}.ipynb" download>'
+        f' The filled-in version: <a href="workbooks/solutions/{notebook}.ipynb" download>'
         f"solution notebook</a>."
         if solutions
         else ""
     )
+    named = f" ({title})" if title else ""
     return (
-        ":::{admonition} Workbook: do the exercise yourself\n"
+        f":::{{admonition}} Workbook: {notebook}.ipynb\n"
         ":class: tip\n"
-        "The exercise as a notebook with blanks to fill in and a check under each one that "
-        "says what is right or which mistake it sees: "
-        f'<a href="workbooks/{chapter}.ipynb" download>download the workbook</a> or '
+        f"You do this exercise in the notebook `{notebook}.ipynb`{named}, with blanks to fill "
+        "in and a check under each one that says what is right or which mistake it sees: "
+        f'<a href="workbooks/{notebook}.ipynb" download>download the workbook</a> or '
         f'<a href="{colab}">open it in Colab</a>.{solution}\n'
         ":::\n\n"
     )
@@ -386,16 +404,19 @@ def _on_config_inited(app, config):
 
 def _on_source_read(app, docname, source):
     workbook_dir, _ = _paths(app)
-    if docname not in workbook_names(workbook_dir):
+    chapters = workbook_chapters(workbook_dir)
+    if docname not in chapters:
         return
+    notebook, title = chapters[docname]
     url, _, book_path = _repository(app)
     colab = colab_url(
         url,
         getattr(app.config, "handbook_notebooks_branch", "notebooks"),  # handbook.py's value
         book_path,
-        f"workbooks/{docname}.ipynb",
+        f"workbooks/{notebook}.ipynb",
     )
-    box = workbook_box(docname, colab, solutions=not app.config.handbook_student_edition)
+    solutions = not app.config.handbook_student_edition
+    box = workbook_box(notebook, colab, solutions=solutions, title=title)
     source[0] = inject_after_title(source[0], box)
 
 

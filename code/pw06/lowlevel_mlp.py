@@ -235,6 +235,7 @@ def fit(
             rate = learning_rate(epoch)
         rate_var.assign(rate)
         order = rng.permutation(len(x))
+        # x, t: tensors (tf.gather); losses: float(loss) of each step
         ### BEGIN SOLUTION
         losses = []
         for start in range(0, len(x), batch_size):
