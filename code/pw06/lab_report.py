@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pw06 import uncertainty
+
 EX1_FILE = "ex1_results.json"
 REPORT_FILE = "report.md"
 FIGURES = "report_files"
@@ -140,42 +142,11 @@ def comparison_table(rows) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class PairedErrors:
-    """Two classifiers scored on the same test examples: where they disagree, and the
-    standard error of their difference of error rate (in points) that this pairing implies."""
-
-    n: int
-    only_a_wrong: int  # examples that a gets wrong and b right
-    only_b_wrong: int
-
-    @property
-    def difference(self) -> float:
-        """Error rate of b minus error rate of a, in points."""
-        return 100 * (self.only_b_wrong - self.only_a_wrong) / self.n
-
-    @property
-    def standard_error(self) -> float:
-        """The paired standard error of :attr:`difference`: only the examples on which the
-        two disagree vary it (the standard error behind McNemar's test)."""
-        discordant = self.only_a_wrong + self.only_b_wrong
-        spread = discordant - (self.only_b_wrong - self.only_a_wrong) ** 2 / self.n
-        return 100 * math.sqrt(max(spread, 0.0)) / self.n
-
-
-def paired_errors(predicted_a, predicted_b, labels) -> PairedErrors:
-    """Count the test examples that only ``a`` or only ``b`` gets wrong."""
-    a, b, y = (np.asarray(v).ravel() for v in (predicted_a, predicted_b, labels))
-    if not len(a) == len(b) == len(y) or len(y) == 0:
-        raise ValueError(f"need predictions for every label: got {len(a)}, {len(b)}, {len(y)}")
-    wrong_a, wrong_b = a != y, b != y
-    return PairedErrors(len(y), int(np.sum(wrong_a & ~wrong_b)), int(np.sum(wrong_b & ~wrong_a)))
-
-
 def comparison_summary(yours: Measurement, keras: Measurement, labels) -> str:
     """What the two measurements say, computed from them: the CPU ratio, the updates per
     epoch and, when both carry their predictions on the test ``labels``, the difference of
-    test error against its paired standard error."""
+    test error judged by the handbook's rule (:func:`pw06.uncertainty.paired_difference`:
+    McNemar's exact test on the test digits the two runs disagree on)."""
     ratio = keras.cpu_seconds / yours.cpu_seconds if yours.cpu_seconds > 0 else math.inf
     text = (
         f"{keras.implementation} used {ratio:.2f}× the CPU time of {yours.implementation} "
@@ -186,20 +157,18 @@ def comparison_summary(yours: Measurement, keras: Measurement, labels) -> str:
     )
     if yours.predictions is None or keras.predictions is None:
         return text + "; one run each: compare several seeds before concluding."
-    pair = paired_errors(yours.predictions, keras.predictions, labels)
-    se = pair.standard_error
-    noise = (
-        "more than two standard errors, larger than the test digits' noise for this pair of runs"
-        if abs(pair.difference) > 2 * se
-        else "within two standard errors, so these runs cannot tell them apart"
-    )
+    y = np.asarray(labels).ravel()
+    a, b = (np.asarray(m.predictions).ravel() for m in (yours, keras))
+    if not len(a) == len(b) == len(y) or len(y) == 0:
+        raise ValueError(f"need predictions for every label: got {len(a)}, {len(b)}, {len(y)}")
+    pair = uncertainty.paired_difference([a == y], [b == y])
     return text + (
-        f", a difference of {pair.difference:+.1f} points. The two disagree on "
-        f"{pair.only_a_wrong + pair.only_b_wrong} of the {pair.n} test digits (only yours "
-        f"wrong on {pair.only_a_wrong}, only Keras wrong on {pair.only_b_wrong}), so the "
-        f"paired standard error of the difference is {se:.2f} points, and the difference is "
-        f"{noise}. Another "
-        "seed gives other runs: repeat before concluding."
+        f", a difference (Keras minus yours) of {pair.mean:+.1f} points. The two disagree on "
+        f"{pair.discordant} of the {len(y)} test digits (only yours wrong on "
+        f"{pair.b_better}, only Keras wrong on {pair.b_worse}): {pair.verdict} at the "
+        f"{100 * uncertainty.CONFIDENCE:.0f} % level (exact McNemar p = {pair.p_value:.2g}). "
+        "This compares two runs on the same test digits; another seed gives other runs: "
+        "repeat before concluding."
     )
 
 

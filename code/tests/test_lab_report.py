@@ -9,6 +9,7 @@ import re
 import pytest
 from pw06 import lab_report as lr
 from pw06.computational_graphs import logistic_regression_graph, node_gradients, node_values
+from scipy import stats
 
 INPUTS = dict(x1=-1.0, x2=-2.0, w1=2.0, w2=-3.0, b=-3.0)
 
@@ -102,24 +103,20 @@ def test_the_comparison_table_and_summary_are_computed_from_the_measurements():
     # 60 digits both wrong; 37 only yours, 21 only Keras's: 58 disagreements
     assert "disagree on 58 of the 1000 test digits" in summary
     assert "only yours wrong on 37, only Keras wrong on 21" in summary
-    se = 100 * math.sqrt(58 - 16**2 / 1000) / 1000  # 0.76 points
-    assert f"a difference of {-1.6:+.1f} points" in summary
-    assert f"standard error of the difference is {se:.2f} points" in summary
-    assert "more than two standard errors" in summary  # 1.6 > 2 × 0.76
+    # the book's rule: McNemar's exact test on 21 (only Keras wrong) against 37 (only yours)
+    p = stats.binomtest(21, 58, 0.5).pvalue
+    assert p < 0.05
+    assert f"a difference (Keras minus yours) of {-1.6:+.1f} points" in summary
+    assert (
+        "only yours wrong on 37, only Keras wrong on 21): significant at the 95 % level" in summary
+    )
+    assert f"(exact McNemar p = {p:.2g})" in summary
     close = lr.comparison_summary(*measurements(yours_wrong=90, keras_wrong=84), LABELS)
-    assert "within two standard errors" in close  # 0.6 < 2 × 0.6
+    assert "within noise at the 95 % level" in close
     unpaired = lr.Measurement("Keras fit (Ex. 4)", 32, 125, 1.5, 8.1)
     assert "compare several seeds" in lr.comparison_summary(yours, unpaired, LABELS)
-
-
-def test_paired_errors_count_the_digits_only_one_model_gets_wrong():
-    pair = lr.paired_errors([0, 1, 2, 0], [0, 2, 2, 1], [0, 1, 2, 1])
-    assert (pair.n, pair.only_a_wrong, pair.only_b_wrong) == (4, 1, 1)
-    assert pair.difference == 0.0 and pair.standard_error == pytest.approx(100 * math.sqrt(2) / 4)
-    same = lr.paired_errors([1, 1], [1, 1], [0, 1])
-    assert same.standard_error == 0.0, "identical predictions: no paired noise"
     with pytest.raises(ValueError, match="every label"):
-        lr.paired_errors([0], [0, 1], [0, 1])
+        lr.comparison_summary(yours, lr.Measurement("k", 32, 125, 1.5, 8.1, [0]), LABELS)
 
 
 def test_the_report_holds_the_runs_numbers_and_a_placeholder_per_missing_text(tmp_path):
