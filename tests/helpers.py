@@ -54,6 +54,14 @@ def pinned_versions(path: Path | None = None, environment: dict | None = None) -
     return pins
 
 
+def supported_pythons() -> list[str]:
+    """The Pythons the handbook supports, oldest first: code/pyproject.toml's
+    ``Programming Language :: Python :: 3.X`` classifiers (the one statement of the range)."""
+    text = (ROOT / "code" / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', text)
+    return sorted(found, key=lambda version: int(version.split(".")[1]))
+
+
 def visible_text(html: str) -> str:
     """The page's text without tags: highlighted code is split into spans, so match on this."""
     return re.sub(r"<[^>]+>", "", html)
