@@ -62,7 +62,8 @@ print("\n".join(problems))
 
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    print("+", " ".join(str(c) for c in command), flush=True)
+    shown = ["RUNNER" if str(c) == RUNNER else str(c) for c in command]
+    print("+", " ".join(shown), flush=True)
     return subprocess.run([str(c) for c in command], text=True, **kwargs)
 
 
