@@ -13,7 +13,8 @@ hidden.
 Some TensorFlow releases log more INFO lines later, from C++ code that ignores
 ``TF_CPP_MIN_LOG_LEVEL`` (2.19's graph optimiser says "MLIR V1 optimization pass is not
 enabled" at the first ``tf.compat.v1.Session.run``). ``native_info_hidden()`` wraps such a call:
-it drops the INFO lines written to file descriptor 2 meanwhile and passes every other line on.
+it drops the INFO lines written to file descriptor 2 meanwhile (and absl's one-line preamble
+to the first of them) and passes every other line on.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ _tf = None
 #: An INFO line of TensorFlow's C++ logging (absl's format), e.g.
 #: ``I0000 00:00:1754.345  4321 file.cc:401] …``.
 NATIVE_INFO = re.compile(r"^I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ")
+#: The line absl writes once, before its first log line, when nothing initialised its logging.
+ABSL_PREAMBLE = (
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+)
 
 
 @contextlib.contextmanager
@@ -46,7 +51,11 @@ def native_info_hidden():
             os.close(saved_fd)
             log.seek(0)
             lines = log.read().decode("utf-8", "replace").splitlines(keepends=True)
-            kept = "".join(line for line in lines if not NATIVE_INFO.match(line))
+            kept = "".join(
+                line
+                for line in lines
+                if not NATIVE_INFO.match(line) and line.rstrip("\n") != ABSL_PREAMBLE
+            )
             if kept:
                 sys.stderr.write(kept)
                 sys.stderr.flush()

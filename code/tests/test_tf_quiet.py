@@ -34,6 +34,8 @@ def test_native_info_lines_are_dropped_and_other_lines_kept():
         "import os, sys\n"
         "from pw06.tf_quiet import native_info_hidden\n"
         "with native_info_hidden():\n"
+        "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called"
+        " are written to STDERR\\n')\n"
         "    os.write(2, b'I0000 00:00:1754.345  4321 mlir_graph_optimization_pass.cc:401]"
         " MLIR V1 optimization pass is not enabled\\n')\n"
         "    os.write(2, b'W0000 00:00:1754.346  4321 op_kernel.cc:1857] a warning\\n')\n"
