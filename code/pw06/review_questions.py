@@ -896,9 +896,9 @@ def tf_gradients_demo() -> Gradients:
     with graph.as_default():
         x = tf.constant([1.0, 2.0, 3.0])
         (dx_v1,) = tf.gradients(tf.reduce_sum(x**2), [x])
-    # native_info_hidden: TF 2.19 logs an INFO line about MLIR here, whatever the log level.
-    with native_info_hidden(), tf.compat.v1.Session(graph=graph) as session:
-        v1_graph = [_float32(v) for v in session.run(dx_v1)]
+    with native_info_hidden():  # TF 2.19 logs a line here, whatever the level
+        with tf.compat.v1.Session(graph=graph) as session:
+            v1_graph = [_float32(v) for v in session.run(dx_v1)]
 
     try:
         tf.gradients(tf.constant(1.0), [tf.constant(2.0)])
