@@ -896,7 +896,7 @@ def tf_gradients_demo() -> Gradients:
     with graph.as_default():
         x = tf.constant([1.0, 2.0, 3.0])
         (dx_v1,) = tf.gradients(tf.reduce_sum(x**2), [x])
-    with native_info_hidden():  # TF 2.19 logs a line here, whatever the level
+    with native_info_hidden():  # TF 2.19 logs a line here
         with tf.compat.v1.Session(graph=graph) as session:
             v1_graph = [_float32(v) for v in session.run(dx_v1)]
 
