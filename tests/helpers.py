@@ -33,14 +33,33 @@ def repository_url() -> str:
     return config()["repository"]["url"].rstrip("/")
 
 
-def pinned_versions() -> dict[str, str]:
-    """``name -> version`` (name lower-cased) for every ``name==version`` of requirements.txt."""
+def pinned_versions(path: Path | None = None, environment: dict | None = None) -> dict[str, str]:
+    """``name -> version`` (name normalized, PEP 503) for every ``name==version`` of the lock
+    (``requirements.txt`` unless ``path``) whose environment marker holds for this Python, or
+    for ``environment`` (keys of PEP 508 markers, e.g. ``python_full_version``)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
     pins = {}
-    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", line.strip())
-        if match:
-            pins[match[1].lower()] = match[2]
+    text = (path or ROOT / "requirements.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            (spec,) = requirement.specifier
+            assert spec.operator == "==", line
+            pins[canonicalize_name(requirement.name)] = spec.version
     return pins
+
+
+def supported_pythons() -> list[str]:
+    """The Pythons the handbook supports, oldest first: code/pyproject.toml's
+    ``Programming Language :: Python :: 3.X`` classifiers (the one statement of the range)."""
+    text = (ROOT / "code" / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', text)
+    return sorted(found, key=lambda version: int(version.split(".")[1]))
 
 
 def visible_text(html: str) -> str:

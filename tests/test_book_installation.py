@@ -7,7 +7,7 @@ import re
 from importlib import metadata
 
 import pytest
-from helpers import ROOT, pinned_versions
+from helpers import ROOT, pinned_versions, supported_pythons, visible_text
 from packaging.requirements import Requirement
 
 pytestmark = pytest.mark.slow
@@ -43,6 +43,17 @@ def test_supported_pythons_come_from_the_metadata(values):
     assert values["inst_tf_requires_python"] == metadata.metadata("tensorflow")["Requires-Python"]
     assert values["inst_keras_requires_python"].startswith(">=3.")
     assert values["inst_pw06_requires_python"].startswith(">=3.")
+
+
+def test_the_handbooks_pythons_are_glued_from_pw06s_metadata(values, html):
+    """The range of code/pyproject.toml's classifiers (tests/test_python_range.py ties README
+    and tasks.py to it), read from the installed package; 3.10 is where pw06 starts."""
+    pythons = supported_pythons()
+    assert values["inst_pw06_python_range"] == f"{pythons[0]}–{pythons[-1]}"
+    assert values["inst_pw06_python_min"] == pythons[0] == "3.10"
+    text = " ".join(visible_text(html).split())
+    assert f"tested on Python {values['inst_pw06_python_range']}" in text
+    assert f"from {pythons[0]} to 3.12" in text, "Intel Macs: TF 2.16.2"
 
 
 def test_requirements_quoted_in_the_troubleshooting_table(values):

@@ -156,3 +156,30 @@ def test_a_built_page_and_its_reader_notebook_hide_solution_markers(tmp_path):
     assert "The answer is 2." in text and "y = x + 1" in text
     assert "SOLUTION" not in text and "myst_nb" not in text and "glue" not in text
     assert notebook["cells"][0]["source"].startswith("#@title Set-up")
+
+
+def test_merged_streams_leave_the_saved_notebook_without_repeated_lines():
+    """merge_streams shows one block on the page; the executed notebook that myst-nb saves
+    (and the reader notebook made from it) keeps each line once."""
+    import nbformat
+    from myst_nb.core import render
+
+    def outputs():
+        return [
+            nbformat.v4.new_output("stream", name="stdout", text="config\n"),
+            nbformat.v4.new_output("stream", name="stdout", text="160 steps\ntest error\n"),
+        ]
+
+    original = render.coalesce_streams
+    try:
+        saved = outputs()
+        shown = original(saved)  # myst-nb's own: the saved list now repeats the last lines
+        assert [o["text"] for o in saved] != [o["text"] for o in outputs()], "myst-nb fixed it?"
+        handbook.merge_streams_on_a_copy()
+        handbook.merge_streams_on_a_copy()  # idempotent: one copy, not a copy of a copy
+        saved = outputs()
+        shown = render.coalesce_streams(saved)
+        assert [o["text"] for o in shown] == ["config\n160 steps\ntest error\n"]
+        assert [o["text"] for o in saved] == ["config\n", "160 steps\ntest error\n"]
+    finally:
+        render.coalesce_streams = original

@@ -57,6 +57,23 @@ def test_every_chapter_has_a_reader_notebook_behind_its_download_button(book_bui
         notebook = json.loads(path.read_text(encoding="utf-8"))
         nbformat.validate(nbformat.from_dict(notebook))
         assert notebook["cells"][0]["source"].startswith("#@title Set-up")
+        assert repeated_output(notebook) == [], f"{page}: printed twice"
+
+
+def repeated_output(notebook: dict) -> list[str]:
+    """Stream outputs whose text an earlier output of the same cell already holds (what
+    myst-nb's in-place ``merge_streams`` left in saved notebooks)."""
+    repeated = []
+    for cell in notebook["cells"]:
+        earlier = []
+        for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            if output.get("output_type") != "stream":
+                continue
+            text = "".join(output["text"]).strip()
+            if text and any(text in before for before in earlier):
+                repeated.append(text[:80])
+            earlier.append(text)
+    return repeated
 
 
 def test_the_export_script_publishes_the_same_notebooks(book_build, tmp_path):

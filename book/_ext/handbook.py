@@ -25,11 +25,18 @@ Why it exists
    Colab, whose button is pointed at the ``handbook_notebooks_branch`` of the repository.
 
 4. **Solution markers.** ``literalinclude`` drops nbgrader's ``### BEGIN/END SOLUTION`` lines.
+
+5. **Streams merged on a copy.** The pages set ``merge_streams`` (one output block per cell).
+   myst-nb 1.4's ``coalesce_streams`` merges by appending the later stream outputs to the first
+   one *in place*, and keeps the notebook's list: the executed notebook it then saves
+   (``_build/jupyter_execute``, and from it the reader notebooks) holds the merged first output
+   and the later ones again, so their lines show twice. ``setup`` makes it merge a copy.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import json
 import os
@@ -457,7 +464,24 @@ def _on_page_context(app, pagename, templatename, context, doctree):
                 )
 
 
+def merge_streams_on_a_copy() -> None:
+    """Make myst-nb's ``merge_streams`` leave the executed notebook's outputs as they were
+    (see 5. above): the page shows the merged copy, the saved notebook the original streams."""
+    from myst_nb.core import render
+
+    merge = render.coalesce_streams
+    if getattr(merge, "on_a_copy", False):
+        return
+
+    def coalesce_streams(outputs):
+        return merge(copy.deepcopy(outputs))
+
+    coalesce_streams.on_a_copy = True
+    render.coalesce_streams = coalesce_streams
+
+
 def setup(app):
+    merge_streams_on_a_copy()
     app.add_config_value("handbook_package", "../code/pw06", "env")
     app.add_config_value("handbook_fingerprint_paths", ["../requirements.txt"], "env")
     app.add_config_value("handbook_notebooks_branch", "notebooks", "html")

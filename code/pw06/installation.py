@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -86,21 +87,26 @@ def python_support(distribution: str = "tensorflow") -> PythonSupport:
     )
 
 
+def normalized_name(requirement: str) -> str:
+    """The project name of a requirement, normalized as PEP 503 does: ``Typing_Extensions>=4``
+    → ``typing-extensions`` (metadata spells names in several ways)."""
+    name = re.split(r"[<>=!~\[;( ]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def requirement(distribution: str, dependency: str) -> str:
     """The requirement that ``distribution`` declares on ``dependency``, e.g. ``numpy>=1.26.0``.
 
-    Requirements that only apply with an extra (``; extra == "and-cuda"``) are skipped; returns
-    ``""`` if there is none.
+    Names match in any spelling (``typing_extensions``, ``typing-extensions``). Requirements
+    that only apply with an extra (``; extra == "and-cuda"``) are skipped; returns ``""`` if
+    there is none.
     """
-    wanted = dependency.lower().replace("_", "-")
+    wanted = normalized_name(dependency)
     for line in metadata.requires(distribution) or []:
         spec, _, marker = line.partition(";")
         if "extra" in marker:
             continue
-        name = spec
-        for stop in "<>=!~[ (":
-            name = name.split(stop, 1)[0]
-        if name.strip().lower().replace("_", "-") == wanted:
+        if normalized_name(spec) == wanted:
             return spec.strip()
     return ""
 

@@ -38,7 +38,7 @@ from pw06 import keras_mlp, uncertainty
 from pw06 import lowlevel_mlp as ll
 from pw06.computational_graphs import Value
 from pw06.data import N_CLASSES, N_FEATURES
-from pw06.tf_quiet import load
+from pw06.tf_quiet import load, native_info_hidden
 from pw06.timing import Stopwatch
 
 tf = load()
@@ -919,8 +919,9 @@ def tf_gradients_demo() -> Gradients:
     with graph.as_default():
         x = tf.constant([1.0, 2.0, 3.0])
         (dx_v1,) = tf.gradients(tf.reduce_sum(x**2), [x])
-    with tf.compat.v1.Session(graph=graph) as session:
-        v1_graph = [_float32(v) for v in session.run(dx_v1)]
+    with native_info_hidden():  # TF 2.19 logs a line here
+        with tf.compat.v1.Session(graph=graph) as session:
+            v1_graph = [_float32(v) for v in session.run(dx_v1)]
 
     try:
         tf.gradients(tf.constant(1.0), [tf.constant(2.0)])

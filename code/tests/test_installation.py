@@ -55,10 +55,29 @@ def test_requirement_finds_plain_dependencies_and_skips_extras():
     numpy = requirement("tensorflow", "numpy")
     assert numpy.startswith("numpy") and ">=" in numpy
     assert requirement("tensorflow", "protobuf").startswith("protobuf")
-    assert requirement("tensorflow", "typing-extensions").startswith("typing_extensions")
+    # Releases spell this name differently (typing_extensions in 2.21, typing-extensions before).
+    typing = requirement("tensorflow", "Typing.Extensions")
+    assert installation.normalized_name(typing) == "typing-extensions"
     # Only needed with the and-cuda extra: not a plain requirement.
     assert requirement("tensorflow", "nvidia-cudnn-cu12") == ""
     assert requirement("tensorflow", "no-such-package") == ""
+
+
+def test_requirement_matches_any_spelling_of_a_name(monkeypatch):
+    declared = [
+        "Typing_Extensions>=3.6.6",
+        "ml-dtypes (<1.0.0,>=0.5.1)",
+        "zope.interface>=5",
+        'nvidia-cudnn-cu12==9.3.0.75; extra == "and-cuda"',
+    ]
+    monkeypatch.setattr(installation.metadata, "requires", lambda name: declared)
+    assert requirement("x", "typing-extensions") == "Typing_Extensions>=3.6.6"
+    assert requirement("x", "typing_extensions") == "Typing_Extensions>=3.6.6"
+    assert requirement("x", "ML_DTYPES") == "ml-dtypes (<1.0.0,>=0.5.1)"
+    assert requirement("x", "zope-interface") == "zope.interface>=5"
+    assert requirement("x", "nvidia-cudnn-cu12") == ""
+    assert requirement("x", "typing") == ""
+    assert installation.normalized_name("Typing_Extensions>=3.6.6") == "typing-extensions"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass
 
 import matplotlib
@@ -41,11 +43,14 @@ def test_a_key_is_published_once():
 
 
 def test_publish_glues_and_closes_figures(monkeypatch):
+    """myst-nb is the book's build tool, not a dependency of pw06: a stand-in records the glue
+    calls, so the test runs in a reader's venv too."""
     import matplotlib.pyplot as plt
-    import myst_nb
 
     glued = {}
-    monkeypatch.setattr(myst_nb, "glue", lambda k, v, display: glued.update({k: (v, display)}))
+    stand_in = types.ModuleType("myst_nb")
+    stand_in.glue = lambda key, value, display: glued.update({key: (value, display)})
+    monkeypatch.setitem(sys.modules, "myst_nb", stand_in)
     fig = plt.figure()
     publish.publish(Result(2.0), {"fig": fig})
     assert glued == {"a_value": (2.0, False), "fig": (fig, False)}
