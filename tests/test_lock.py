@@ -8,7 +8,8 @@ up on PyPI and finds a wheel for that Python on this platform, or names the firs
 has none. Nothing is installed. This is how the 20 pins frozen on 3.11 without a 3.10 release
 were found (issue 22). The platform is this machine's (Linux x86-64 here and in CI). pip
 fetches each wheel to read it (TensorFlow's is 570 MB), so the check takes a minute or two on
-a fast network. It needs PyPI: skipped, with the reason, when PyPI cannot be reached.
+a fast network. It needs PyPI, so it is opt-in (`pytest -m network`; the workflow runs it in a
+step of its own) and skipped, with the reason, when PyPI cannot be reached.
 """
 
 from __future__ import annotations
