@@ -711,8 +711,8 @@ NOTEBOOK_MISTAKES = {
     "train_step called instead of step": (
         (
             "fit",
-            "loss = step(params, x_batch, t_batch, rate, output)",
-            "loss = train_step(params, x_batch, t_batch, rate, output)",
+            "loss = step(params, x_batch, t_batch, rate_var, output)",
+            "loss = train_step(params, x_batch, t_batch, rate_var, output)",
         ),
         "fit",
         "not train_step directly",
