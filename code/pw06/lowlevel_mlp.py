@@ -226,6 +226,7 @@ def fit(
     t = check_targets(t, params, len(x), "t")
     check_count(epochs, "epochs")
     check_count(batch_size, "batch_size")
+    check_learning_rate(learning_rate)
     rng = np.random.default_rng([seed, 1])
     history = History()
     rate_var = tf.Variable(0.0, trainable=False)
@@ -259,6 +260,18 @@ def check_count(value, name: str) -> int:
     if isinstance(value, bool) or not integer or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_learning_rate(value, name="learning_rate") -> None:
+    """``ValueError`` unless ``value`` is a positive, finite number
+    (a rate <= 0 would not descend the loss) or a schedule: a
+    function of the epoch, whose rates are checked when it is made."""
+    if callable(value):
+        return
+    number = isinstance(value, int | float | np.floating | np.integer)
+    if isinstance(value, bool) or not number or not 0 < value < math.inf:
+        message = f"{name} must be a positive, finite number"
+        raise ValueError(f"{message}, got {value!r}")
 
 
 def check_schedule(boundaries, values) -> None:
