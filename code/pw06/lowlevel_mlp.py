@@ -216,12 +216,11 @@ def fit(
     step=train_step,
     on_epoch_end=None,
 ) -> History:
-    """Train ``params`` on inputs ``x`` and one-hot targets ``t`` with
-    mini-batch SGD, one ``step`` per mini-batch, each epoch in a new
-    order fixed by ``seed``. ``learning_rate``: a number, or a function
-    of the epoch (a :class:`PiecewiseConstant`); ``step`` reads it from
-    a ``tf.Variable``, so a compiled step never re-traces for a new
-    rate. ``on_epoch_end(epoch, history)`` runs after each epoch."""
+    """Mini-batch SGD of ``params`` on inputs ``x``, one-hot targets
+    ``t``: one ``step`` per batch, each epoch in an order fixed by
+    ``seed``. ``learning_rate``: > 0, or a :class:`PiecewiseConstant`
+    of the epoch, read by ``step`` from a ``tf.Variable`` (no re-trace
+    for a new rate). ``on_epoch_end(epoch, history)``: after each."""
     x = check_inputs(x, params, "x")
     t = check_targets(t, params, len(x), "t")
     check_count(epochs, "epochs")
