@@ -109,8 +109,12 @@ def finite_difference_gradients(f, inputs, h=1e-5):
     _check_arguments(f, inputs, h)
     grads = {"yhat": f(**inputs)}
     point = dict(inputs)
+
+    def at(p):
+        return f(**p)
+
     for name in inputs:
-        grads[name] = central_difference(lambda p: f(**p), point, name, h)
+        grads[name] = central_difference(at, point, name, h)
     return grads
 
 

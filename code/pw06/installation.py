@@ -296,11 +296,12 @@ def verify_installation(
         from pw06.tf_quiet import load
     try:
         tf = load()
-    except Exception as exc:  # ImportError, or a DLL error wrapped in one
+    except Exception as exc:  # ImportError, or a DLL error inside one
         problem = "TensorFlow could not be imported: "
         problem += f"{type(exc).__name__}: {exc}"
         threads = _thread_fields(0, 0, cores)
-        return InstallationReport(**base, **threads, problems=(problem,))
+        report = dict(**base, **threads, problems=(problem,))
+        return InstallationReport(**report)
     problems = []
     versions = _versions(base["python_version"], problems)
     devices = tf.config.list_physical_devices()

@@ -186,7 +186,8 @@ def fit_keras(
     record.setup_epochs = 1  # epoch 0 is timed with fit's set-up
     record.train_examples = len(train.x)
     record.initial_loss = evaluate(model, *train)[0]
-    clock = EpochClock(record, train, test, every_epoch=every_epoch, stopwatch=stopwatch)
+    clock = EpochClock(record, train, test, every_epoch=every_epoch)
+    clock.stopwatch = stopwatch or clock.stopwatch
     targets = np.eye(model.output_shape[-1], dtype=np.float32)
     inputs = _fit_inputs(train, targets[train.labels], settings, batch)
     clock.start()

@@ -562,24 +562,36 @@ def fit_to_plateau(
     split_seed: int = 0,
     **settings,
 ) -> list[Run]:
-    """One run per seed, trained until its validation error reaches a plateau (``rule``);
-    ``settings``: ``learning_rate``, ``batch_size`` and ``output`` (see :class:`Settings`).
+    """One run per seed, trained until its validation error reaches a
+    plateau (``rule``); ``settings``: ``learning_rate``,
+    ``batch_size`` and ``output`` (see :class:`Settings`).
 
-    The validation digits are held out from the training digits of ``data``: a stratified
-    split seeded by ``split_seed``, the same for every seed. The test digits play no part in
-    deciding when to stop. Validation and test errors are recorded after every epoch.
+    The validation digits are held out from the training digits of
+    ``data``: a stratified split seeded by ``split_seed``, the same for
+    every seed. The test digits play no part in deciding when to stop.
+    Validation and test errors are recorded after every epoch.
     """
     seeds = check_seeds(seeds)
     if not isinstance(rule, Plateau):
         message = f"rule must be a training.Plateau, got {rule!r}"
         raise ValueError(message)
-    runs = [Settings(rule.max_epochs, **settings, seed=seed) for seed in seeds]
-    trainer = make_trainer(data, n_hidden, output=runs[0].output)  # the graph mode
-    train, val = validation_split(data, validation_fraction, split_seed)
+    epochs = rule.max_epochs
+    runs = [Settings(epochs, **settings, seed=s) for s in seeds]
+    output = runs[0].output
+    trainer = make_trainer(data, n_hidden, output=output)  # graph mode
+    fraction = validation_fraction
+    train, val = validation_split(data, fraction, split_seed)
     test = data_sets(data)[1]
     return [
-        trainer.run(train, run, test=test, validation=val, stop=rule, every_epoch=False)
-        for run in runs  # every_epoch=False: the training error of the last epoch
+        trainer.run(
+            train,
+            run,
+            test=test,
+            validation=val,
+            stop=rule,
+            every_epoch=False,  # training error: last epoch
+        )
+        for run in runs
     ]
 
 

@@ -255,7 +255,16 @@ def simulate_pairs(rng, *, seeds, n_test, error_a, error_b, rho):
     return correct(error_a), correct(error_b)
 
 
-def rejection_rate(*, difference, seeds, n_test, error, discordance, simulations, seed) -> float:
+def rejection_rate(
+    *,
+    difference,
+    seeds,
+    n_test,
+    error,
+    discordance,
+    simulations,
+    seed,
+) -> float:
     """The fraction of ``simulations`` pairs of variants, B worse than A by ``difference``
     points, that :func:`paired_difference`'s rule (at ``CONFIDENCE``) calls significant."""
     if isinstance(simulations, bool) or not isinstance(simulations, int) or simulations < 1:
