@@ -89,21 +89,15 @@ def lowlevel_row(mode, label, digits, args) -> Row:
     trainer = training.Trainer(digits.n_features, args.hidden, digits.n_classes, mode=mode)
 
     def run_epochs(epochs):
-        return trainer.run(
-            digits.x_train,
-            digits.y_train,
-            epochs=epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            seed=0,
-            every_epoch=False,
-        )
+        settings = training.Settings(epochs, args.batch_size, args.learning_rate, seed=0)
+        return trainer.run(training.data_sets(digits)[0], settings, every_epoch=False)
 
     return Row(label, args.batch_size, run_epochs, trace=0.0 if mode == "eager" else None)
 
 
 def keras_row(batch, digits, args) -> Row:
     from pw06 import keras_mlp as km
+    from pw06 import keras_training as kt
 
     model = km.compile_model(
         km.build_sequential(digits.n_features, args.hidden, digits.n_classes, seed=0),
@@ -113,18 +107,12 @@ def keras_row(batch, digits, args) -> Row:
     label = f"Keras fit, batch {batch}, same order" if batch else "Keras fit, default batch"
 
     def run_epochs(epochs):
-        return km.fit_keras(
-            model,
-            digits.x_train,
-            digits.y_train,
-            epochs=epochs,
-            batch_size=batch,
-            seed=0,
-            every_epoch=False,
-            order="lowlevel" if batch else "keras",
-        )
+        order = "lowlevel" if batch else "keras"
+        settings = training.Settings(epochs, batch, args.learning_rate, seed=0, order=order)
+        train = training.data_sets(digits)[0]
+        return kt.fit_keras(model, train, settings, every_epoch=False)
 
-    return Row(label, batch or km.default_batch_size(), run_epochs)
+    return Row(label, batch or kt.default_batch_size(), run_epochs)
 
 
 def main(argv=None) -> None:

@@ -405,7 +405,7 @@ NBGRADER = "nbgrader==0.9.6"  # the version the workbooks were graded with (issu
 
 @pytest.fixture(scope="session")
 def nbgrader_venv(tmp_path_factory) -> Path:
-    """A fresh venv holding only nbgrader (about fifty packages, none of them the handbook's):
+    """A fresh venv holding only nbgrader (about a hundred packages, none the handbook's):
     its ``bin/`` folder. The notebooks it grades run in the reader kernel."""
 
     venv = tmp_path_factory.mktemp("nbgrader") / "venv"

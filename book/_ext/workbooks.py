@@ -15,8 +15,8 @@ SOLUTION``. From one source come:
   version, ready for ``nbgrader generate_assignment``;
 * ``<name>.ipynb`` — the blank notebook: each region replaced by ``# YOUR CODE HERE`` and
   ``raise NotImplementedError()`` at the region's indentation, as nbgrader's ``ClearSolutions``
-  does (:func:`clear_solutions` is its small equivalent: nbgrader itself brings about forty
-  packages, a notebook server among them, for these thirty lines).
+  does (:func:`clear_solutions` is its small equivalent: nbgrader itself brings about a
+  hundred packages, a notebook server among them, for these thirty lines).
 
 Both get nbgrader cell metadata (schema 3): an answer cell is ``solution``, a cell of
 ``check.…(…)`` calls is a locked, graded test cell, the set-up cell is locked. A set-up cell

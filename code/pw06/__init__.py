@@ -14,7 +14,10 @@ Modules (each matches one chapter of the handbook):
 
 Tooling beside the MLP lessons, named for what it does:
 
-- ``training``   — runs of the lesson's MLP: histories, eager/step/graph modes, many seeds
+- ``training``   — runs of the lesson's MLP: run settings (``Settings``), examples
+  (``Examples``), histories, eager/step/graph modes, many seeds (``fit_seeds``, also Keras's)
+- ``keras_training`` — the Keras models of ``keras_mlp`` fitted, timed and evaluated like the
+  low-level runs (``fit_keras``, ``EpochClock``, ``default_batch_size``)
 - ``timing``     — wall and CPU time (``Stopwatch`` with injectable clocks)
 - ``reports``    — summaries and verdicts of the low-level runs, as dataclasses with ``glue()``
 - ``comparison`` — the Keras vs low-level comparison of Ex. 4, likewise

@@ -1724,7 +1724,7 @@ def _softmax_with_logits(model) -> bool:
 @_check("keras_fit")
 def keras_fit(history, x) -> str:
     """Ex. 4: the ``History`` of ``model.fit(x, t, epochs=…)`` — Keras chose the batch size."""
-    from pw06 import keras_mlp as km
+    from pw06 import keras_training as km
 
     params = getattr(history, "params", None)
     if not isinstance(params, dict) or "steps" not in params:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn import model_selection
 
 #: The environment variable that selects the source for a whole build (``PW06_`` prefix: the
 #: book's cache fingerprint includes it, so changing it re-executes the chapters).
@@ -182,17 +183,16 @@ def load_mnist_raw(cache_dir: str | os.PathLike | None = None):
 def stratified_split(
     y: np.ndarray, test_fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(train, test)``: each class split in the same proportion, shuffled by ``seed``."""
+    """Indices ``(train, test)``: each class split in the same proportion, shuffled by ``seed``
+    (scikit-learn's ``train_test_split`` with ``stratify``)."""
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for label in np.unique(y):
-        members = rng.permutation(np.flatnonzero(y == label))
-        n_test = round(test_fraction * len(members))
-        test.append(members[:n_test])
-        train.append(members[n_test:])
-    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+    y = np.asarray(y)
+    indices = np.arange(len(y))
+    train, test = model_selection.train_test_split(
+        indices, test_size=test_fraction, stratify=y, random_state=seed
+    )
+    return train, test
 
 
 def preprocess(images: np.ndarray) -> np.ndarray:

@@ -91,14 +91,30 @@ def tape_gradients(x1, x2, w1, w2, b) -> dict[str, float]:
     return {"yhat": float(yhat)} | {n: float(g) for n, g in named}
 
 
+def central_difference(f, point, key, h):
+    """(f(point) with ``point[key]`` + h, minus with − h) / 2h: the
+    derivative along one entry of ``point`` (a dict, or an array with
+    an index as ``key``), changed in place and restored."""
+    saved = point[key]
+    point[key] = saved + h
+    plus = f(point)
+    point[key] = saved - h
+    minus = f(point)
+    point[key] = saved
+    return (plus - minus) / (2 * h)
+
+
 def finite_difference_gradients(f, inputs, h=1e-5):
     """Central differences (f(v + h) − f(v − h)) / 2h for each input."""
     _check_arguments(f, inputs, h)
     grads = {"yhat": f(**inputs)}
-    for name, value in inputs.items():
-        plus = {**inputs, name: value + h}
-        minus = {**inputs, name: value - h}
-        grads[name] = (f(**plus) - f(**minus)) / (2 * h)
+    point = dict(inputs)
+
+    def at(p):
+        return f(**p)
+
+    for name in inputs:
+        grads[name] = central_difference(at, point, name, h)
     return grads
 
 

@@ -16,6 +16,8 @@ objects' attributes only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
@@ -113,29 +115,21 @@ def _text_width(text: str, fontsize: float, weight: str = "normal") -> float:
     return path.get_extents().width / 72
 
 
-def _draw(
-    graph,
-    lines,
-    fills,
-    *,
-    edge_labels=None,
-    label_color=LOCAL_COLOR,
-    ax=None,
-    title="",
-    fontsize=FONT_SIZE,
-    vertical=False,
-):
-    """Draw a DAG left to right (top to bottom if ``vertical``), each node a rounded box.
+@dataclass(frozen=True)
+class _Layout:
+    """Where each box of a drawing goes: centres ``xy``, widths, one height, the limits."""
 
-    ``lines[node]`` is a list of (text, colour, weight); ``fills[node]`` the box colour;
-    ``edge_labels[(source, target)]`` an optional text on the edge, in ``label_color``
-    (white: an empty box of the text's size). Sizes are in inches.
-    Creates a figure sized to the graph unless ``ax`` is given; returns the figure. A
-    figure created here is closed to pyplot at once: it is not shown automatically at
-    the end of a notebook cell, only where it is displayed, saved or glued.
-    """
-    edge_labels = edge_labels or {}
-    label_size = fontsize - 2
+    xy: dict
+    width: dict
+    height: float
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    vertical: bool
+
+
+def _layout(graph, lines, edge_labels, fontsize, vertical) -> _Layout:
+    """Box centres and sizes: layers as columns (rows if ``vertical``), each box fitting its
+    lines, each gap between columns fitting its edge labels. Sizes are in inches."""
     n_lines = max(len(texts) for texts in lines.values())
     height = 0.16 + LINE_STEP * n_lines  # every box fits the most lines, plus a margin
     fits = {n: 0.16 + max(_text_width(t, fontsize, w) for t, _, w in lines[n]) for n in graph}
@@ -150,7 +144,7 @@ def _draw(
         column_width = {c: max(fits[n] for n in graph if column[n] == c) for c in columns}
         gap = dict.fromkeys(columns, 0.3)
         for (source, _), text in edge_labels.items():
-            needed = _text_width(text, label_size) + 0.4
+            needed = _text_width(text, fontsize - 2) + 0.4
             gap[column[source]] = max(gap[column[source]], needed)
         centre, left = {}, 0.0
         for c in columns:
@@ -165,14 +159,15 @@ def _draw(
     )
     ys = [y for _, y in xy.values()]
     ylim = (min(ys) - height / 2 - 0.05, max(ys) + height / 2 + 0.05)
-    if ax is None:
-        size = (xlim[1] - xlim[0], ylim[1] - ylim[0])
-        fig, ax = plt.subplots(figsize=(size[0], size[1] + (0.5 if title else 0.1)))
-        plt.close(fig)  # still drawable; just not shown twice in a notebook
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9 if title else 0.99)
+    return _Layout(xy, width, height, xlim, ylim, vertical)
+
+
+def _draw_edges(ax, graph, layout: _Layout, edge_labels, label_color, label_size) -> None:
+    """An arrow per edge, with its label (if any) in a white box halfway."""
+    xy, width, height = layout.xy, layout.width, layout.height
     for source, target in graph.edges:
         (x0, y0), (x1, y1) = xy[source], xy[target]
-        if vertical:  # the inputs of a node arrive side by side, in their order
+        if layout.vertical:  # the inputs of a node arrive side by side, in their order
             inputs = sorted(graph.predecessors(target), key=lambda n: xy[n][0])
             port = inputs.index(source) - (len(inputs) - 1) / 2
             x1 += port * min(0.3, width[target] / (len(inputs) + 1))
@@ -199,10 +194,15 @@ def _draw(
                     "linewidth": 0.6,
                 },
             )
-    for node, (x, y) in xy.items():
+
+
+def _draw_boxes(ax, layout: _Layout, lines, fills, fontsize) -> None:
+    """A rounded box per node, filled with ``fills[node]``, its ``lines`` centred."""
+    for node, (x, y) in layout.xy.items():
+        width, height = layout.width[node], layout.height
         box = FancyBboxPatch(
-            (x - width[node] / 2, y - height / 2),
-            width[node],
+            (x - width / 2, y - height / 2),
+            width,
             height,
             boxstyle="round,pad=0,rounding_size=0.08",
             facecolor=fills[node],
@@ -216,6 +216,39 @@ def _draw(
             ax.text(
                 x, ty, text, ha="center", va="center", color=colour, size=fontsize, weight=weight
             )
+
+
+def _draw(
+    graph,
+    lines,
+    fills,
+    *,
+    edge_labels=None,
+    label_color=LOCAL_COLOR,
+    ax=None,
+    title="",
+    fontsize=FONT_SIZE,
+    vertical=False,
+):
+    """Draw a DAG left to right (top to bottom if ``vertical``), each node a rounded box.
+
+    ``lines[node]`` is a list of (text, colour, weight); ``fills[node]`` the box colour;
+    ``edge_labels[(source, target)]`` an optional text on the edge, in ``label_color``
+    (white: an empty box of the text's size). Sizes are in inches.
+    Creates a figure sized to the graph unless ``ax`` is given; returns the figure. A
+    figure created here is closed to pyplot at once: it is not shown automatically at
+    the end of a notebook cell, only where it is displayed, saved or glued.
+    """
+    edge_labels = edge_labels or {}
+    layout = _layout(graph, lines, edge_labels, fontsize, vertical)
+    xlim, ylim = layout.xlim, layout.ylim
+    if ax is None:
+        size = (xlim[1] - xlim[0], ylim[1] - ylim[0])
+        fig, ax = plt.subplots(figsize=(size[0], size[1] + (0.5 if title else 0.1)))
+        plt.close(fig)  # still drawable; just not shown twice in a notebook
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9 if title else 0.99)
+    _draw_edges(ax, graph, layout, edge_labels, label_color, fontsize - 2)
+    _draw_boxes(ax, layout, lines, fills, fontsize)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")
@@ -234,8 +267,6 @@ def draw_graph(
     blank: bool = False,
     digits: int = 4,
     vertical: bool = False,
-    ax=None,
-    title: str = "",
 ):
     """Draw the graph that computes ``output``, from the graph object itself.
 
@@ -245,7 +276,8 @@ def draw_graph(
     ``g =``); ``local_grads`` writes on each edge the local derivative
     ∂(operation)/∂(input) (green). ``blank`` leaves every number as a slot
     to fill in by hand. Numbers have ``digits`` decimals, whole numbers none.
-    ``vertical`` lays the graph out top to bottom. Returns the figure.
+    ``vertical`` lays the graph out top to bottom. Returns the figure
+    (``figure.axes[0].set_title`` gives it a title).
     """
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 10:
         raise ValueError(f"digits: expected a whole number from 0 to 10, got {digits!r}")
@@ -276,8 +308,6 @@ def draw_graph(
         fills,
         edge_labels=edge_labels,
         label_color="white" if blank else LOCAL_COLOR,
-        ax=ax,
-        title=title,
         vertical=vertical,
     )
 

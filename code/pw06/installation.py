@@ -273,35 +273,66 @@ def _thread_fields(intra_setting: int, inter_setting: int, cores: int) -> dict:
     }
 
 
-def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationReport:
-    """Import TensorFlow and Keras, list the devices, compute something known, count threads.
+def verify_installation(
+    size: int = DEFAULT_SIZE,
+    load=None,
+) -> InstallationReport:
+    """Import TensorFlow and Keras, list the devices, compute
+    something known, count threads: an :class:`InstallationReport`.
 
-    ``size`` is the side of the matrices of ones that are multiplied (the sum of the product must
-    be ``size**3``). ``load`` returns the ``tensorflow`` module (default: ``pw06.tf_quiet.load``,
-    which hides TensorFlow's start-up log); tests pass their own. Never raises for a broken
-    installation: the problems are listed in the report.
+    ``size`` is the side of the matrices of ones that are multiplied
+    (the sum of the product must be ``size**3``). ``load`` returns the
+    ``tensorflow`` module (default: ``pw06.tf_quiet.load``, which
+    hides TensorFlow's start-up log); tests pass their own. Never
+    raises for a broken installation: the report lists the problems.
     """
     base = {
         "python_version": platform.python_version(),
         "python_executable": sys.executable,
         "platform": platform_name(),
     }
-    cores = cpu_count()  # the cores this process may run on (CPU affinity)
-    problems = []
+    cores = cpu_count()  # the cores this process may run on (affinity)
     if load is None:
         from pw06.tf_quiet import load
     try:
         tf = load()
-    except Exception as exc:  # ImportError, or a DLL/shared-library error wrapped in one
-        problem = f"TensorFlow could not be imported: {type(exc).__name__}: {exc}"
-        return InstallationReport(**base, **_thread_fields(0, 0, cores), problems=(problem,))
+    except Exception as exc:  # ImportError, or a DLL error inside one
+        problem = "TensorFlow could not be imported: "
+        problem += f"{type(exc).__name__}: {exc}"
+        threads = _thread_fields(0, 0, cores)
+        report = dict(**base, **threads, problems=(problem,))
+        return InstallationReport(**report)
+    problems = []
+    versions = _versions(base["python_version"], problems)
+    devices = tf.config.list_physical_devices()
+    computed = _known_results(tf, size, problems)
+    threading = tf.config.threading
+    threads = _thread_fields(
+        threading.get_intra_op_parallelism_threads(),
+        threading.get_inter_op_parallelism_threads(),
+        cores,
+    )
+    return InstallationReport(
+        **base,
+        **versions,
+        tensorflow_version=tf.__version__,
+        devices=tuple(_short_device(d.name) for d in devices),
+        built_with_cuda=bool(tf.test.is_built_with_cuda()),
+        **computed,
+        **threads,
+        problems=tuple(problems),
+    )
 
+
+def _versions(python_version: str, problems: list) -> dict:
+    """The Pythons TensorFlow lists, Keras's version and backend; what
+    goes wrong is appended to ``problems``."""
     try:
         support = python_support("tensorflow")
         tf_python = support.range
-        if support.classifiers and not support.lists(base["python_version"]):
+        if support.classifiers and not support.lists(python_version):
             problems.append(
-                f"Python {base['python_version']} is not among the versions TensorFlow"
+                f"Python {python_version} is not among the versions TensorFlow"
                 f" {support.version} lists ({support.range})"
             )
     except metadata.PackageNotFoundError:
@@ -313,8 +344,14 @@ def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationRepo
     except Exception as exc:
         keras_version = keras_backend = None
         problems.append(f"Keras could not be imported: {type(exc).__name__}: {exc}")
+    return dict(
+        keras_version=keras_version, keras_backend=keras_backend, tensorflow_python=tf_python
+    )
 
-    devices = tuple(_short_device(d.name) for d in tf.config.list_physical_devices())
+
+def _known_results(tf, size: int, problems: list) -> dict:
+    """A matrix product and a gradient whose results are known, timed; a wrong result is
+    appended to ``problems``."""
     start = time.perf_counter()
     ones = tf.ones((size, size), dtype=tf.float32)
     product_sum = tf.reduce_sum(tf.linalg.matmul(ones, ones))
@@ -329,29 +366,13 @@ def verify_installation(size: int = DEFAULT_SIZE, load=None) -> InstallationRepo
         problems.append(f"matrix product sums to {matmul_sum}, expected {expected}")
     if gradient != 6.0:
         problems.append(f"gradient of x² at 3 is {gradient}, expected 6")
-
-    threading = tf.config.threading
-    threads = _thread_fields(
-        threading.get_intra_op_parallelism_threads(),
-        threading.get_inter_op_parallelism_threads(),
-        cores,
-    )
-    return InstallationReport(
-        **base,
-        tensorflow_version=tf.__version__,
-        keras_version=keras_version,
-        keras_backend=keras_backend,
-        tensorflow_python=tf_python,
-        devices=devices,
-        built_with_cuda=bool(tf.test.is_built_with_cuda()),
+    return dict(
         matrix_size=size,
         matmul_sum=matmul_sum,
         matmul_expected=expected,
         matmul_device=_short_device(product_sum.device),
         gradient=gradient,
         seconds=seconds,
-        **threads,
-        problems=tuple(problems),
     )
 
 

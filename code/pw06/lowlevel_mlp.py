@@ -216,16 +216,16 @@ def fit(
     step=train_step,
     on_epoch_end=None,
 ) -> History:
-    """Train ``params`` on inputs ``x`` and one-hot targets ``t`` with
-    mini-batch SGD, one ``step`` per mini-batch, each epoch in a new
-    order fixed by ``seed``. ``learning_rate``: a number, or a function
-    of the epoch (a :class:`PiecewiseConstant`); ``step`` reads it from
-    a ``tf.Variable``, so a compiled step never re-traces for a new
-    rate. ``on_epoch_end(epoch, history)`` runs after each epoch."""
+    """Mini-batch SGD of ``params`` on inputs ``x``, one-hot targets
+    ``t``: one ``step`` per batch, each epoch in an order fixed by
+    ``seed``. ``learning_rate``: > 0, or a :class:`PiecewiseConstant`
+    of the epoch, read by ``step`` from a ``tf.Variable`` (no re-trace
+    for a new rate). ``on_epoch_end(epoch, history)``: after each."""
     x = check_inputs(x, params, "x")
     t = check_targets(t, params, len(x), "t")
     check_count(epochs, "epochs")
     check_count(batch_size, "batch_size")
+    check_learning_rate(learning_rate)
     rng = np.random.default_rng([seed, 1])
     history = History()
     rate_var = tf.Variable(0.0, trainable=False)
@@ -259,6 +259,18 @@ def check_count(value, name: str) -> int:
     if isinstance(value, bool) or not integer or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def check_learning_rate(value, name="learning_rate") -> None:
+    """``ValueError`` unless ``value`` is a positive, finite number
+    (a rate <= 0 would not descend the loss) or a schedule: a
+    function of the epoch, whose rates are checked when it is made."""
+    if callable(value):
+        return
+    number = isinstance(value, int | float | np.floating | np.integer)
+    if isinstance(value, bool) or not number or not 0 < value < math.inf:
+        message = f"{name} must be a positive, finite number"
+        raise ValueError(f"{message}, got {value!r}")
 
 
 def check_schedule(boundaries, values) -> None:

@@ -38,6 +38,7 @@ from pw06 import keras_mlp, uncertainty
 from pw06 import lowlevel_mlp as ll
 from pw06.computational_graphs import Value
 from pw06.data import N_CLASSES, N_FEATURES
+from pw06.graph_checks import central_difference
 from pw06.tf_quiet import load, native_info_hidden
 from pw06.timing import Stopwatch
 
@@ -232,15 +233,13 @@ def mlp_gradient_demo(
     grads = tape.gradient(loss, params)
     arrays = [p.numpy() for p in params]
     h, worst = 1e-6, 0.0
+
+    def moved_loss(_):  # of the arrays, one entry moved
+        return _numpy_loss(arrays, x, t)
+
     for array, grad in zip(arrays, grads, strict=True):
         for index in np.ndindex(array.shape):
-            saved = array[index]
-            array[index] = saved + h
-            plus = _numpy_loss(arrays, x, t)
-            array[index] = saved - h
-            minus = _numpy_loss(arrays, x, t)
-            array[index] = saved
-            numeric = (plus - minus) / (2 * h)
+            numeric = central_difference(moved_loss, array, index, h)
             error = abs(numeric - float(grad.numpy()[index]))
             worst = max(worst, error)
     pairs = zip(grads, params, strict=True)

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
+from sklearn import metrics
 
 from pw06 import lowlevel_mlp as ll
 from pw06.data import stratified_split
@@ -30,12 +33,73 @@ from pw06.timing import Stopwatch, Timing, summarize_timing
 tf = load()
 
 MODES = ("eager", "step", "graph")
+#: The implementations ``fit_seeds`` trains: the low-level modes, and Keras's ``fit``
+#: (:mod:`pw06.keras_training`).
+IMPLEMENTATIONS = (*MODES, "keras")
+#: How the examples are ordered in each epoch: the low-level loop's permutations for the seed
+#: (:func:`shuffled_orders`), or, for Keras, its own shuffling.
+ORDERS = ("lowlevel", "keras")
 #: The learning rate of the softmax + cross-entropy runs (Exercise 4's option): its gradient
 #: with respect to the logits is many times larger than sigmoid + MSE's, so its rate is
 #: smaller. Chosen on the validation digits, never the test digits (:func:`rate_sweep`).
 SOFTMAX_LEARNING_RATE = 0.5
 #: Which runs of several seeds are evaluated after every epoch (the others after the last).
 CURVES = ("all", "first", "none")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one run trains: ``epochs``, ``batch_size`` (None: Keras chooses), ``learning_rate``
+    (a number, or a function of the epoch such as :class:`pw06.lowlevel_mlp.PiecewiseConstant`),
+    ``seed`` (initial weights and order of the examples), ``output`` (the output layer and its
+    loss) and ``order`` (:data:`ORDERS`). Each is checked here, with the argument named."""
+
+    epochs: int
+    batch_size: int | None
+    learning_rate: float | Callable[[int], float]
+    seed: int = 0
+    output: str = "sigmoid"
+    order: str = "lowlevel"
+
+    def __post_init__(self):
+        ll.check_count(self.epochs, "epochs")
+        if self.batch_size is not None:
+            ll.check_count(self.batch_size, "batch_size")
+        ll.check_learning_rate(self.learning_rate)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        if self.output not in ll.OUTPUTS:
+            raise ValueError(f"output must be one of {ll.OUTPUTS}, got {self.output!r}")
+        if self.order not in ORDERS:
+            raise ValueError(f"order must be one of {ORDERS}, got {self.order!r}")
+
+
+class Examples(NamedTuple):
+    """Inputs (one row per example) and their integer labels: a training, test or validation
+    set. Unpacks as ``x, labels``."""
+
+    x: Any
+    labels: Any
+
+    def checked(self, params, name: str, *, numpy: bool = False) -> Examples:
+        """These examples checked against the network ``params``; a message names
+        ``{name}.x`` or ``{name}.labels``. ``numpy``: inputs as a NumPy array."""
+        x = ll.check_inputs(self.x, params, f"{name}.x")
+        labels = ll.check_labels(self.labels, params, len(x), f"{name}.labels")
+        return Examples(x.numpy() if numpy else x, labels)
+
+
+def data_sets(data) -> tuple[Examples, Examples]:
+    """The training and test :class:`Examples` of ``data`` (a :class:`pw06.data.Digits`)."""
+    return Examples(data.x_train, data.y_train), Examples(data.x_test, data.y_test)
+
+
+def check_same_output(settings: Settings, output: str) -> None:
+    """``ValueError`` unless ``settings`` train the output layer a trainer was built for."""
+    if settings.output != output:
+        raise ValueError(
+            f"settings.output is {settings.output!r}, but this trainer was built for {output!r}"
+        )
 
 
 @dataclass
@@ -205,21 +269,20 @@ def epoch_graph(params, output="sigmoid"):
     return run_epoch
 
 
-def fit_graph(
-    params, x, t, *, epochs, batch_size, learning_rate, seed, run_epoch, on_epoch_end=None
-) -> ll.History:
+def fit_graph(params, x, t, settings: Settings, *, run_epoch, on_epoch_end=None) -> ll.History:
     """The lesson's ``fit`` with each epoch run by ``run_epoch`` (from :func:`epoch_graph`).
 
-    Same order of the examples for the same seed, same schedule, same history as ``ll.fit``.
-    If ``on_epoch_end(epoch, history)`` returns True, training stops after that epoch.
+    Same order of the examples for the same seed, same schedule, same history as ``ll.fit``
+    with the same ``settings``. If ``on_epoch_end(epoch, history)`` returns True, training
+    stops after that epoch.
     """
     x, t = ll.check_inputs(x, params, "x"), ll.check_targets(t, params, len(x), "t")
-    ll.check_count(epochs, "epochs")
-    ll.check_count(batch_size, "batch_size")
+    ll.check_count(settings.batch_size, "batch_size")
+    batch_size, learning_rate = tf.constant(settings.batch_size), settings.learning_rate
     history = ll.History()
-    for epoch, order in enumerate(shuffled_orders(len(x), epochs, seed)):
+    for epoch, order in enumerate(shuffled_orders(len(x), settings.epochs, settings.seed)):
         rate = learning_rate(epoch) if callable(learning_rate) else learning_rate
-        losses = run_epoch(x, t, order, tf.constant(batch_size), tf.constant(rate, tf.float32))
+        losses = run_epoch(x, t, order, batch_size, tf.constant(rate, tf.float32))
         history.add_epoch(epoch, losses.numpy().tolist(), rate)
         if on_epoch_end is not None and on_epoch_end(epoch, history):
             break
@@ -288,42 +351,33 @@ class Trainer:
 
     def run(
         self,
-        x,
-        labels,
+        train: Examples,
+        settings: Settings,
         *,
-        epochs: int,
-        batch_size: int,
-        learning_rate,
-        seed: int,
-        x_test=None,
-        labels_test=None,
+        test: Examples | None = None,
+        validation: Examples | None = None,
         every_epoch: bool = True,
-        x_val=None,
-        labels_val=None,
         stop: Plateau | None = None,
     ) -> Run:
-        """Train from the initial weights of ``seed``; time every epoch and evaluate after it
-        (after the last only, with ``every_epoch=False``). Evaluation is not timed.
+        """Train on ``train`` with ``settings`` from the initial weights of their seed; time
+        every epoch and evaluate after it (after the last only, with ``every_epoch=False``).
+        Evaluation is not timed.
 
-        With a validation set (``x_val``, ``labels_val``) its error and the test error are
-        recorded after every epoch; with ``stop`` (graph mode), training ends when
-        ``stop.stop`` says so, at most after ``epochs`` epochs.
+        With a ``validation`` set its error and the test error are recorded after every
+        epoch; with ``stop`` (graph mode), training ends when ``stop.stop`` says so, at most
+        after ``settings.epochs`` epochs.
         """
-        for variable, value in zip(self.params, ll.init_params(*self.sizes, seed), strict=True):
+        self._check_run(settings, validation, stop)
+        initial = ll.init_params(*self.sizes, settings.seed)
+        for variable, value in zip(self.params, initial, strict=True):
             variable.assign(value)
-        x = ll.check_inputs(x, self.params, "x")
-        labels = ll.check_labels(labels, self.params, len(x), "labels")
-        t = tf.one_hot(labels, self.sizes[-1])
-        test = self._evaluation_set(x_test, labels_test, "test")
-        validation = self._evaluation_set(x_val, labels_val, "val")
-        if stop is not None and (self.mode != "graph" or validation is None):
-            raise ValueError(
-                "stop needs mode='graph' and a validation set (x_val, labels_val), got "
-                f"mode={self.mode!r} and x_val={'given' if x_val is not None else None}"
-            )
-        record = Run(mode=self.mode, seed=seed, batch_size=batch_size, train_examples=len(x))
+        train, test, validation = (
+            None if examples is None else self._evaluation_set(examples, name)
+            for examples, name in ((train, "train"), (test, "test"), (validation, "validation"))
+        )
+        record = Run(self.mode, settings.seed, settings.batch_size, len(train[0]))
         record.validation_examples = 0 if validation is None else len(validation[2])
-        record.initial_loss = self.evaluate(x, t, labels)[0]
+        record.initial_loss = self.evaluate(*train)[0]
         record.trace_seconds, record.trace_cpu = self.trace()
         clock = Stopwatch()
 
@@ -331,47 +385,14 @@ class Trainer:
             wall, cpu = clock.stop()
             record.wall.append(wall)
             record.cpu.append(cpu)
-            done = False
-            if validation is not None:  # the curves of a run to a plateau: every epoch
-                record.validation_error.append(self.evaluate(*validation)[1])
-                if test is not None:
-                    correct = self.compiled_evaluate(*test[:2])[1].numpy() == test[2]
-                    record.test_error.append(100.0 * float(np.mean(~correct)))
-                    if record.best_epoch == epoch + 1:  # a new lowest validation error
-                        record.test_correct_at_best = correct
-                done = stop is not None and stop.stop(record.validation_error)
-            if every_epoch or done or epoch == epochs - 1:
-                loss, train_error = self.evaluate(x, t, labels)
-                record.loss.append(loss)
-                record.train_error.append(train_error)
-                if test is not None and validation is None:
-                    record.test_error.append(self.evaluate(*test)[1])
+            done = self._validate(record, epoch, test, validation, stop)
+            if every_epoch or done or epoch == settings.epochs - 1:
+                self._record_errors(record, train, test if validation is None else None)
             clock.start()
             return done
 
-        settings = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
         clock.start()
-        if self.mode == "graph":
-            history = fit_graph(
-                self.params,
-                x,
-                t,
-                **settings,
-                seed=seed,
-                run_epoch=self.run_epoch,
-                on_epoch_end=on_epoch_end,
-            )
-        else:
-            history = ll.fit(
-                self.params,
-                x,
-                t,
-                **settings,
-                seed=seed,
-                output=self.output,
-                step=self.step,
-                on_epoch_end=on_epoch_end,
-            )
+        history = self._fit(train, settings, on_epoch_end)
         clock.stop()
         record.step_loss, record.learning_rate = history.step_loss, history.learning_rate
         if test is not None:
@@ -380,12 +401,63 @@ class Trainer:
         record.weights_digest = weights_digest(p.numpy() for p in self.params)
         return record
 
-    def _evaluation_set(self, x, labels, name):
-        """(inputs, one-hot targets, labels) of a test or validation set, checked; or None."""
-        if x is None:
-            return None
-        x = ll.check_inputs(x, self.params, f"x_{name}")
-        labels = ll.check_labels(labels, self.params, len(x), f"labels_{name}")
+    def _check_run(self, settings, validation, stop) -> None:
+        check_same_output(settings, self.output)
+        if settings.batch_size is None or settings.order != "lowlevel":
+            raise ValueError(
+                "the low-level modes need a batch_size and order='lowlevel', got "
+                f"batch_size={settings.batch_size!r} and order={settings.order!r}"
+            )
+        if stop is not None and (self.mode != "graph" or validation is None):
+            raise ValueError(
+                "stop needs mode='graph' and a validation set (validation), got "
+                f"mode={self.mode!r} and validation={'given' if validation else None}"
+            )
+
+    def _fit(self, train, settings, on_epoch_end) -> ll.History:
+        """``fit_graph`` (graph mode) or the lesson's ``fit`` (eager and step modes)."""
+        x, t = train[0], train[1]
+        if self.mode == "graph":
+            return fit_graph(
+                self.params, x, t, settings, run_epoch=self.run_epoch, on_epoch_end=on_epoch_end
+            )
+        return ll.fit(
+            self.params,
+            x,
+            t,
+            epochs=settings.epochs,
+            batch_size=settings.batch_size,
+            learning_rate=settings.learning_rate,
+            seed=settings.seed,
+            output=self.output,
+            step=self.step,
+            on_epoch_end=on_epoch_end,
+        )
+
+    def _validate(self, record, epoch, test, validation, stop) -> bool:
+        """With a validation set (the curves of a run to a plateau): its error and the test
+        error after this epoch; True if ``stop`` says training ends here."""
+        if validation is None:
+            return False
+        record.validation_error.append(self.evaluate(*validation)[1])
+        if test is not None:
+            correct = self.compiled_evaluate(*test[:2])[1].numpy() == test[2]
+            record.test_error.append(100.0 * float(np.mean(~correct)))
+            if record.best_epoch == epoch + 1:  # a new lowest validation error
+                record.test_correct_at_best = correct
+        return stop is not None and stop.stop(record.validation_error)
+
+    def _record_errors(self, record, train, test) -> None:
+        """The training loss and error, and the test error if ``test`` is given."""
+        loss, train_error = self.evaluate(*train)
+        record.loss.append(loss)
+        record.train_error.append(train_error)
+        if test is not None:
+            record.test_error.append(self.evaluate(*test)[1])
+
+    def _evaluation_set(self, examples: Examples, name: str):
+        """(inputs, one-hot targets, labels) of a set of examples, checked."""
+        x, labels = examples.checked(self.params, name)
         return x, tf.one_hot(labels, self.sizes[-1]), labels
 
 
@@ -427,56 +499,72 @@ def check_data(data, params) -> None:
         ll.check_labels(labels, params, len(x), f"data.y_{name}")
 
 
+def make_trainer(data, n_hidden: int, mode: str = "graph", output: str = "sigmoid", **keras):
+    """The trainer of ``mode`` (:data:`IMPLEMENTATIONS`) for ``data``'s sizes, its network
+    checked against ``data``: a :class:`Trainer`, or for ``"keras"`` a
+    :class:`pw06.keras_training.KerasTrainer` (``keras``: its ``learning_rate``)."""
+    if mode not in IMPLEMENTATIONS:
+        raise ValueError(f"mode must be one of {IMPLEMENTATIONS}, got {mode!r}")
+    sizes = (data.n_features, n_hidden, data.n_classes)
+    if mode == "keras":
+        from pw06.keras_training import KerasTrainer  # it imports this module
+
+        trainer = KerasTrainer(sizes, output=output, **keras)
+    else:
+        trainer = Trainer(*sizes, mode=mode, output=output)
+    check_data(data, trainer.params)
+    return trainer
+
+
 def fit_seeds(
-    data,
-    *,
-    n_hidden: int,
-    learning_rate,
-    batch_size: int,
-    epochs: int,
-    seeds,
-    mode: str = "graph",
-    output: str = "sigmoid",
-    curves: str = "all",
+    data, *, n_hidden: int, seeds, mode: str = "graph", curves: str = "all", **settings
 ) -> list[Run]:
     """Train one run per seed on ``data`` (a :class:`pw06.data.Digits`); one :class:`Run` each.
 
-    One :class:`Trainer` serves every seed. ``curves`` says which runs are evaluated after every
-    epoch — ``"all"``, ``"first"`` or ``"none"`` — the others after their last epoch only.
+    ``settings``: the :class:`Settings` but the seed (``epochs``, ``batch_size``,
+    ``learning_rate``, ``output``, ``order``). ``mode``: one of :data:`IMPLEMENTATIONS`, the
+    low-level modes or ``"keras"``. One trainer serves every seed: only the weights are reset,
+    so tracing happens in the first run only. ``curves`` says which runs are evaluated after
+    every epoch — ``"all"``, ``"first"`` or ``"none"`` — the others after their last epoch.
     """
     seeds, curves = check_seeds(seeds), check_curves(curves)
-    trainer = Trainer(data.n_features, n_hidden, data.n_classes, mode=mode, output=output)
-    check_data(data, trainer.params)
+    runs = [Settings(**settings, seed=seed) for seed in seeds]
+    rate = runs[0].learning_rate
+    keras = {"learning_rate": rate} if mode == "keras" and not callable(rate) else {}
+    trainer = make_trainer(data, n_hidden, mode, runs[0].output, **keras)
+    train, test = data_sets(data)
     return [
         trainer.run(
-            data.x_train,
-            data.y_train,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            seed=seed,
-            x_test=data.x_test,
-            labels_test=data.y_test,
+            train,
+            run,
+            test=test,
             every_epoch=curves == "all" or (curves == "first" and i == 0),
         )
-        for i, seed in enumerate(seeds)
+        for i, run in enumerate(runs)
     ]
+
+
+def validation_split(data, fraction: float, seed: int) -> tuple[Examples, Examples]:
+    """The training digits of ``data`` split into training and validation :class:`Examples`:
+    a stratified split (every class in the same proportion) seeded by ``seed``."""
+    labels = np.asarray(data.y_train)
+    train, val = stratified_split(labels, fraction, seed)
+    return Examples(data.x_train[train], labels[train]), Examples(data.x_train[val], labels[val])
 
 
 def fit_to_plateau(
     data,
     *,
     n_hidden: int,
-    learning_rate,
-    batch_size: int,
     seeds,
     rule: Plateau,
     validation_fraction: float = 0.2,
     split_seed: int = 0,
-    output: str = "sigmoid",
+    **settings,
 ) -> list[Run]:
     """One run per seed, trained until its validation error reaches a
-    plateau (``rule``); ``output``: the output layer and its loss.
+    plateau (``rule``); ``settings``: ``learning_rate``,
+    ``batch_size`` and ``output`` (see :class:`Settings`).
 
     The validation digits are held out from the training digits of
     ``data``: a stratified split seeded by ``split_seed``, the same for
@@ -487,28 +575,23 @@ def fit_to_plateau(
     if not isinstance(rule, Plateau):
         message = f"rule must be a training.Plateau, got {rule!r}"
         raise ValueError(message)
-    sizes = (data.n_features, n_hidden, data.n_classes)
-    trainer = Trainer(*sizes, output=output)  # the graph mode
-    check_data(data, trainer.params)
-    labels = np.asarray(data.y_train)
+    epochs = rule.max_epochs
+    runs = [Settings(epochs, **settings, seed=s) for s in seeds]
+    output = runs[0].output
+    trainer = make_trainer(data, n_hidden, output=output)  # graph mode
     fraction = validation_fraction
-    train, val = stratified_split(labels, fraction, split_seed)
+    train, val = validation_split(data, fraction, split_seed)
+    test = data_sets(data)[1]
     return [
         trainer.run(
-            data.x_train[train],
-            labels[train],
-            epochs=rule.max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            seed=seed,
-            x_test=data.x_test,
-            labels_test=data.y_test,
-            x_val=data.x_train[val],
-            labels_val=labels[val],
+            train,
+            run,
+            test=test,
+            validation=val,
             stop=rule,
             every_epoch=False,  # training error: last epoch
         )
-        for seed in seeds
+        for run in runs
     ]
 
 
@@ -517,42 +600,28 @@ def rate_sweep(
     *,
     rates,
     n_hidden: int,
-    batch_size: int,
-    epochs: int,
-    seed: int,
-    output: str = "sigmoid",
     validation_fraction: float = 0.2,
     split_seed: int = 0,
+    **settings,
 ) -> dict[float, float]:
     """The validation error (percent) after ``epochs`` epochs for each learning rate of
-    ``rates``, one run each with ``seed``: how a rate is chosen without the test digits. The
-    validation digits are held out from the training digits as in :func:`fit_to_plateau`."""
+    ``rates``, one run each; ``settings``: ``epochs``, ``batch_size``, ``seed``, ``output``
+    (see :class:`Settings`). How a rate is chosen without the test digits: the validation
+    digits are held out from the training digits as in :func:`fit_to_plateau`."""
     rates = tuple(float(r) for r in rates)
     if not rates or any(not math.isfinite(r) or r <= 0 for r in rates):
         raise ValueError(f"rates must be positive learning rates, got {rates!r}")
-    trainer = Trainer(data.n_features, n_hidden, data.n_classes, output=output)
-    check_data(data, trainer.params)
-    labels = np.asarray(data.y_train)
-    train, val = stratified_split(labels, validation_fraction, split_seed)
-    errors = {}
-    for rate in rates:
-        run = trainer.run(
-            data.x_train[train],
-            labels[train],
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=rate,
-            seed=seed,
-            x_test=data.x_train[val],  # scored on the validation digits
-            labels_test=labels[val],
-            every_epoch=False,
-        )
-        errors[rate] = run.final_test_error
-    return errors
+    runs = {rate: Settings(**settings, learning_rate=rate) for rate in rates}
+    trainer = make_trainer(data, n_hidden, output=runs[rates[0]].output)
+    train, val = validation_split(data, validation_fraction, split_seed)
+    # scored on the validation digits
+    return {
+        rate: trainer.run(train, run, test=val, every_epoch=False).final_test_error
+        for rate, run in runs.items()
+    }
 
 
 def confusion_matrix(labels, predicted, n_classes: int) -> np.ndarray:
-    """Counts ``m[i, j]`` of examples of class i predicted as class j."""
-    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(matrix, (np.asarray(labels), np.asarray(predicted)), 1)
-    return matrix
+    """Counts ``m[i, j]`` of examples of class i predicted as class j (scikit-learn's)."""
+    matrix = metrics.confusion_matrix(labels, predicted, labels=np.arange(n_classes))
+    return matrix.astype(np.int64)

@@ -256,10 +256,17 @@ def simulate_pairs(rng, *, seeds, n_test, error_a, error_b, rho):
 
 
 def rejection_rate(
-    *, difference, seeds, n_test, error, discordance, simulations, seed, confidence=CONFIDENCE
+    *,
+    difference,
+    seeds,
+    n_test,
+    error,
+    discordance,
+    simulations,
+    seed,
 ) -> float:
     """The fraction of ``simulations`` pairs of variants, B worse than A by ``difference``
-    points, that :func:`paired_difference`'s rule calls significant."""
+    points, that :func:`paired_difference`'s rule (at ``CONFIDENCE``) calls significant."""
     if isinstance(simulations, bool) or not isinstance(simulations, int) or simulations < 1:
         raise ValueError(f"simulations must be a positive integer, got {simulations!r}")
     rng = np.random.default_rng(seed)
@@ -270,7 +277,7 @@ def rejection_rate(
             rng, seeds=seeds, n_test=n_test, error_a=error, error_b=error + difference, rho=rho
         )
         worse[k], better[k] = np.sum(a & ~b), np.sum(~a & b)
-    return float(np.mean(mcnemar_p(worse, better) < 1.0 - confidence))
+    return float(np.mean(mcnemar_p(worse, better) < 1.0 - CONFIDENCE))
 
 
 @dataclass(frozen=True)

@@ -605,6 +605,7 @@ NOTEBOOK_IMPORTS = {
     "check_count": ll.check_count,
     "check_inputs": ll.check_inputs,
     "check_labels": ll.check_labels,
+    "check_learning_rate": ll.check_learning_rate,
     "check_targets": ll.check_targets,
 }
 

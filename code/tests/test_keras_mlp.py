@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pw06 import keras_mlp as km
+from pw06 import keras_training as kt
 from pw06 import lowlevel_mlp as ll
 from pw06 import training
 from pw06.timing import Stopwatch
+from pw06.training import Examples, Settings
 from tinynet import D, H, K, digits_like, tiny_data
 
 
@@ -45,7 +47,7 @@ def test_other_seed_other_weights_and_bad_output():
 
 
 def test_default_batch_size_is_computed():
-    assert km.default_batch_size() == 32  # what Keras documents for fit(batch_size=None)
+    assert kt.default_batch_size() == 32  # what Keras documents for fit(batch_size=None)
 
 
 @pytest.mark.parametrize("output", ll.OUTPUTS)
@@ -56,7 +58,7 @@ def test_one_keras_epoch_equals_lowlevel_sgd_on_one_batch(output):
     ll.fit(params, x, np.eye(K)[y], epochs=1, batch_size=16, learning_rate=0.5, seed=0,
            output=output)  # fmt: skip
     model = km.compile_model(km.build_sequential(D, H, K, output=output, seed=2), 0.5, output)
-    km.fit_keras(model, x, y, epochs=1, batch_size=16, seed=0)
+    kt.fit_keras(model, Examples(x, y), Settings(1, 16, 0.5, output=output, order="keras"))
     for a, b in zip(model.get_weights(), params, strict=True):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-4, atol=1e-6)
 
@@ -70,9 +72,10 @@ def test_same_order_gives_keras_the_lowlevel_sgd_path(output):
     ll.fit(params, x, np.eye(K)[y], epochs=3, batch_size=10, learning_rate=0.5, seed=7,
            output=output)  # fmt: skip
     distance = {}
-    for order in km.ORDERS:
+    for order in kt.ORDERS:
         model = km.compile_model(km.build_sequential(D, H, K, output=output, seed=2), 0.5, output)
-        run = km.fit_keras(model, x, y, epochs=3, batch_size=10, seed=7, order=order)
+        settings = Settings(3, 10, 0.5, seed=7, output=output, order=order)
+        run = kt.fit_keras(model, Examples(x, y), settings)
         assert len(run.wall) == 3 and run.train_examples == 45
         pairs = zip(model.get_weights(), params, strict=True)
         distance[order] = max(float(np.abs(a - b.numpy()).max()) for a, b in pairs)
@@ -83,21 +86,20 @@ def test_same_order_gives_keras_the_lowlevel_sgd_path(output):
 def test_ordered_batches_follow_the_orders_epoch_by_epoch():
     x = np.arange(10, dtype=np.float32)[:, None]
     orders = np.array([[3, 1, 4, 0, 2], [0, 1, 2, 3, 4]], dtype=np.int32)
-    batches = [b[0].numpy().ravel().tolist() for b in km.ordered_batches(x, x, orders, 2)]
+    batches = [b[0].numpy().ravel().tolist() for b in kt.ordered_batches(x, x, orders, 2)]
     assert batches == [[3, 1], [4, 0], [2], [0, 1], [2, 3], [4]]  # no batch crosses epochs
 
 
-def test_fit_keras_refuses_an_unknown_order():
-    x, y = tiny_data(16)
-    model = km.compile_model(km.build_sequential(D, H, K), 0.5)
-    with pytest.raises(ValueError, match=r"order must be one of \('keras', 'lowlevel'\)"):
-        km.fit_keras(model, x, y, epochs=1, batch_size=8, seed=0, order="numpy")
+def test_settings_refuse_an_unknown_order():
+    with pytest.raises(ValueError, match=r"order must be one of \('lowlevel', 'keras'\)"):
+        Settings(1, 8, 0.5, order="numpy")
 
 
 def test_fit_keras_records_times_and_errors():
     x, y = tiny_data(64)
     model = km.compile_model(km.build_sequential(D, H, K, seed=0), 0.5)
-    run = km.fit_keras(model, x, y, epochs=3, batch_size=None, seed=0, x_test=x, y_test=y)
+    settings = Settings(3, None, 0.5, order="keras")
+    run = kt.fit_keras(model, Examples(x, y), settings, test=Examples(x, y))
     assert run.batch_size == 32 and run.mode == "keras" and isinstance(run, training.Run)
     assert len(run.wall) == len(run.cpu) == len(run.test_error) == 3
     assert all(w > 0 for w in run.wall) and run.learning_rate == pytest.approx([0.5] * 3)
@@ -110,10 +112,10 @@ def test_fit_keras_records_times_and_errors():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda x, y: (x, y + 3), r"y_train must be in 0\.\.2"),
-        (lambda x, y: (x[:, :4], y), r"x_train must have shape \(n_examples, 6\)"),
-        (lambda x, y: (255 * x, y), "x_train holds values .* divide the 0–255 pixels by 255"),
-        (lambda x, y: (x, y[:-1]), "y_train must have one label per example"),
+        (lambda x, y: (x, y + 3), r"train\.labels must be in 0\.\.2"),
+        (lambda x, y: (x[:, :4], y), r"train\.x must have shape \(n_examples, 6\)"),
+        (lambda x, y: (255 * x, y), "train.x holds values .* divide the 0–255 pixels by 255"),
+        (lambda x, y: (x, y[:-1]), "train.labels must have one label per example"),
     ],
 )
 def test_fit_keras_bad_data_names_the_array(change, message):
@@ -121,21 +123,22 @@ def test_fit_keras_bad_data_names_the_array(change, message):
     model = km.compile_model(km.build_sequential(D, H, K, seed=0), 0.5)
     bad_x, bad_y = change(x, y)
     with pytest.raises(ValueError, match=message):
-        km.fit_keras(model, bad_x, bad_y, epochs=1, batch_size=8, seed=0)
+        kt.fit_keras(model, Examples(bad_x, bad_y), Settings(1, 8, 0.5))
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
-        km.fit_keras(model, x, y, epochs=0, batch_size=8, seed=0)
+        kt.fit_keras(model, Examples(x, y), Settings(0, 8, 0.5))
 
 
 def test_fit_seeds_reuses_one_model_and_checks_its_arguments():
     d = digits_like()
     kwargs = dict(n_hidden=H, learning_rate=0.5, batch_size=10, epochs=2, seeds=[0, 1])
-    runs = km.fit_seeds(d, **kwargs, curves="first")
+    kwargs["mode"] = "keras"
+    runs = training.fit_seeds(d, **kwargs, order="keras", curves="first")
     assert [len(run.test_error) for run in runs] == [2, 1]
     assert [run.seed for run in runs] == [0, 1]
-    again = km.fit_seeds(d, **kwargs, curves="none")
+    again = training.fit_seeds(d, **kwargs, order="keras", curves="none")
     assert [r.final_test_error for r in again] == [r.final_test_error for r in runs]
-    lowlevel = km.fit_seeds(d, **kwargs, order="lowlevel")
-    graph = training.fit_seeds(d, **kwargs)
+    lowlevel = training.fit_seeds(d, **kwargs, order="lowlevel", curves="first")
+    graph = training.fit_seeds(d, **{**kwargs, "mode": "graph"})
     assert [r.final_test_error for r in lowlevel] == [r.final_test_error for r in graph]
     # the same updates in the same order: the same weights, bit for bit
     assert [r.weights_digest for r in lowlevel] == [r.weights_digest for r in graph]
@@ -143,14 +146,18 @@ def test_fit_seeds_reuses_one_model_and_checks_its_arguments():
         np.array_equal(a.test_correct, b.test_correct) for a, b in zip(lowlevel, graph, strict=True)
     )
     with pytest.raises(ValueError, match="curves"):
-        km.fit_seeds(d, **kwargs, curves="most")
+        training.fit_seeds(d, **kwargs, curves="most")
     with pytest.raises(ValueError, match="seeds must hold at least one seed"):
-        km.fit_seeds(d, **{**kwargs, "seeds": ()})
+        training.fit_seeds(d, **{**kwargs, "seeds": ()})
     with pytest.raises(ValueError, match="n_hidden must be a positive integer, got -3"):
-        km.fit_seeds(d, **{**kwargs, "n_hidden": -3})
+        training.fit_seeds(d, **{**kwargs, "n_hidden": -3})
+    with pytest.raises(ValueError, match="mode='keras' takes a number as learning_rate"):
+        training.fit_seeds(d, **{**kwargs, "learning_rate": ll.PiecewiseConstant((1,), (1, 0.5))})
+    with pytest.raises(ValueError, match="mode must be one of"):
+        training.fit_seeds(d, **{**kwargs, "mode": "jax"})
     d.x_test = d.x_test[:, :-1]
     with pytest.raises(ValueError, match=r"data\.x_test must have as many columns"):
-        km.fit_seeds(d, **kwargs)
+        training.fit_seeds(d, **kwargs)
 
 
 class FakeClock:
@@ -180,17 +187,17 @@ class Work(km.keras.callbacks.Callback):
 
 def test_epoch_clock_times_epochs_with_the_given_clock_and_keeps_evaluation_out(monkeypatch):
     clock = FakeClock()
-    evaluate = km.evaluate
+    evaluate = kt.evaluate
 
     def slow_evaluate(*args):  # evaluation takes 10 s on the fake clock: never counted
         clock.wall += 10.0
         return evaluate(*args)
 
-    monkeypatch.setattr(km, "evaluate", slow_evaluate)
+    monkeypatch.setattr(kt, "evaluate", slow_evaluate)
     x, y = tiny_data(32)
     model = km.compile_model(km.build_sequential(D, H, K), 0.1)
-    run = km.fit_keras(
-        model, x, y, epochs=3, batch_size=16, seed=0, callbacks=[Work(clock)],
+    run = kt.fit_keras(
+        model, Examples(x, y), Settings(3, 16, 0.1, order="keras"), callbacks=[Work(clock)],
         stopwatch=clock.stopwatch(),
     )  # fmt: skip
     # Work runs after the clock's on_epoch_begin, but inside the epoch's timing window

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pw06 import lowlevel_mlp as ll
 from pw06 import training
-from pw06.training import tf
+from pw06.training import Examples, Settings, tf
 from tinynet import D, H, K, digits_like, tiny_data
 
 
@@ -17,7 +17,7 @@ def test_the_three_modes_give_the_same_weights_as_the_lesson_fit():
     ll.fit(params, x, ll.tf.one_hot(y, K), epochs=3, batch_size=10, learning_rate=schedule, seed=5)
     for mode in training.MODES:
         trainer = training.Trainer(D, H, K, mode=mode)
-        run = trainer.run(x, y, epochs=3, batch_size=10, learning_rate=schedule, seed=5)
+        run = trainer.run(Examples(x, y), Settings(3, 10, schedule, seed=5))
         assert run.learning_rate == [1.0, 0.5, 0.5] and len(run.step_loss) == 15
         for a, b in zip(params, trainer.params, strict=True):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=mode)
@@ -31,8 +31,8 @@ def test_compiled_modes_trace_once_across_runs_batch_sizes_and_schedules():
     ):
         trainer = training.Trainer(D, H, K, mode=mode)
         schedule = ll.PiecewiseConstant((1,), (1, 0.5))
-        first = trainer.run(x, y, epochs=2, batch_size=10, seed=0, learning_rate=schedule)
-        again = trainer.run(x, y, epochs=1, batch_size=7, learning_rate=0.3, seed=1)
+        first = trainer.run(Examples(x, y), Settings(2, 10, schedule, seed=0))
+        again = trainer.run(Examples(x, y), Settings(1, 7, 0.3, seed=1))
         assert count(trainer) == 1, mode
         assert first.trace_seconds > 0 and again.trace_seconds == again.trace_cpu == 0, mode
 
@@ -55,9 +55,8 @@ def test_epoch_graph_runs_the_lessons_train_step():
 def test_run_records_evaluation_and_time_and_converges():
     x, y = tiny_data(200)
     trainer = training.Trainer(D, 16, K, output="softmax")
-    run = trainer.run(
-        x, y, epochs=20, batch_size=20, learning_rate=0.5, seed=0, x_test=x, labels_test=y
-    )
+    settings = Settings(epochs=20, batch_size=20, learning_rate=0.5, seed=0, output="softmax")
+    run = trainer.run(Examples(x, y), settings, test=Examples(x, y))
     assert len(run.loss) == len(run.train_error) == len(run.test_error) == len(run.wall) == 20
     assert run.final_test_error < 20 and run.loss[-1] < run.initial_loss
     assert run.final_test_error == pytest.approx(ll.error_rate(trainer.params, x, y))
@@ -68,8 +67,8 @@ def test_run_records_evaluation_and_time_and_converges():
     assert run.setup_epochs == 0
     assert all(w > 0 for w in run.wall) and all(c >= 0 for c in run.cpu)
     assert run.timing().total_wall == pytest.approx(run.trace_seconds + sum(run.wall))
-    only_last = trainer.run(x, y, epochs=3, batch_size=20, learning_rate=0.5, seed=0,
-                            every_epoch=False)  # fmt: skip
+    three = Settings(epochs=3, batch_size=20, learning_rate=0.5, output="softmax")
+    only_last = trainer.run(Examples(x, y), three, every_epoch=False)
     assert len(only_last.loss) == 1 and len(only_last.wall) == 3 and not only_last.test_error
 
 
@@ -165,8 +164,8 @@ def test_fit_graph_stops_when_the_callback_says_so():
     x, y = tiny_data(20)
     trainer = training.Trainer(D, H, K)
     history = training.fit_graph(
-        trainer.params, x, ll.tf.one_hot(y, K), epochs=10, batch_size=5, learning_rate=0.1,
-        seed=0, run_epoch=trainer.run_epoch, on_epoch_end=lambda epoch, _: epoch == 2,
+        trainer.params, x, ll.tf.one_hot(y, K), Settings(10, 5, 0.1, seed=0),
+        run_epoch=trainer.run_epoch, on_epoch_end=lambda epoch, _: epoch == 2,
     )  # fmt: skip
     assert len(history.learning_rate) == 3 and len(history.step_loss) == 12
 
@@ -175,10 +174,10 @@ def test_run_with_a_validation_set_stops_at_the_plateau():
     x, y = tiny_data(120)
     trainer = training.Trainer(D, 16, K, output="softmax")
     rule = training.Plateau(patience=2, max_epochs=60)
+    settings = Settings(rule.max_epochs, 20, 0.5, seed=0, output="softmax")
     run = trainer.run(
-        x[:80], y[:80], epochs=rule.max_epochs, batch_size=20, learning_rate=0.5, seed=0,
-        x_test=x[100:], labels_test=y[100:], x_val=x[80:100], labels_val=y[80:100], stop=rule,
-        every_epoch=False,
+        Examples(x[:80], y[:80]), settings, test=Examples(x[100:], y[100:]),
+        validation=Examples(x[80:100], y[80:100]), stop=rule, every_epoch=False,
     )  # fmt: skip
     epochs = len(run.validation_error)
     assert len(run.test_error) == len(run.wall) == epochs  # both curves, every epoch
@@ -191,7 +190,7 @@ def test_run_with_a_validation_set_stops_at_the_plateau():
     assert 100 * np.mean(~run.test_correct_at_best) == pytest.approx(run.test_error_at_best)
     assert (run.train_examples, run.validation_examples) == (80, 20)
     with pytest.raises(ValueError, match="stop needs mode='graph' and a validation set"):
-        trainer.run(x, y, epochs=2, batch_size=20, learning_rate=0.5, seed=0, stop=rule)
+        trainer.run(Examples(x, y), Settings(2, 20, 0.5, output="softmax"), stop=rule)
     with pytest.raises(ValueError, match="this run has no validation error"):
         _ = training.Run(mode="graph", seed=0, batch_size=1).best_epoch
 
@@ -218,7 +217,7 @@ def test_non_finite_loss_stops_training_with_epoch_and_step(mode):
     trainer = training.Trainer(D, H, K, mode=mode, output="softmax")
     schedule = ll.PiecewiseConstant((1,), (0.1, 1e30))
     with pytest.raises(ll.NonFiniteLossError, match=r"at epoch 1, step 1 \("):
-        trainer.run(x, y, epochs=3, batch_size=10, learning_rate=schedule, seed=0)
+        trainer.run(Examples(x, y), Settings(3, 10, schedule, output="softmax"))
 
 
 def test_fit_seeds_traces_once_and_records_what_was_asked():
@@ -295,8 +294,8 @@ def test_rate_sweep_scores_each_rate_on_the_validation_digits():
     train, val = training.stratified_split(np.asarray(d.y_train), 0.2, 0)
     trainer = training.Trainer(d.n_features, H, d.n_classes, output="softmax")
     run = trainer.run(
-        d.x_train[train], d.y_train[train], epochs=2, batch_size=10, learning_rate=0.5, seed=0,
-        x_test=d.x_train[val], labels_test=d.y_train[val],
+        Examples(d.x_train[train], d.y_train[train]), Settings(2, 10, 0.5, output="softmax"),
+        test=Examples(d.x_train[val], d.y_train[val]),
     )  # fmt: skip
     assert errors[0.5] == run.final_test_error
     with pytest.raises(ValueError, match="rates must be positive learning rates"):
@@ -311,3 +310,37 @@ def test_fit_to_plateau_trains_the_output_asked_for():
     softmax = training.fit_to_plateau(d, **kwargs, output="softmax")[0]
     assert sigmoid.weights_digest != softmax.weights_digest
     assert softmax.test_correct_at_best.shape == (20,)
+
+
+@pytest.mark.parametrize("rate", [0, -1.0, float("nan"), float("inf"), "0.5", True])
+def test_settings_refuse_a_learning_rate_that_does_not_descend(rate):
+    """learning_rate <= 0 would climb the loss (gradient ascent); NaN and inf never train."""
+    with pytest.raises(ValueError, match="learning_rate must be a positive, finite number"):
+        Settings(epochs=1, batch_size=10, learning_rate=rate)
+    x, y = tiny_data(20)
+    params = ll.init_params(D, H, K, seed=0)
+    with pytest.raises(ValueError, match="learning_rate must be a positive, finite number"):
+        ll.fit(params, x, tf.one_hot(y, K), epochs=1, batch_size=10, learning_rate=rate, seed=0)
+    with pytest.raises(ValueError, match="learning_rate must be a positive, finite number"):
+        training.fit_seeds(digits_like(), n_hidden=H, learning_rate=rate, batch_size=10,
+                           epochs=1, seeds=[0])  # fmt: skip
+
+
+def test_settings_name_each_bad_argument():
+    for kwargs, message in (
+        (dict(epochs=0), "epochs must be a positive integer"),
+        (dict(batch_size=0), "batch_size must be a positive integer"),
+        (dict(seed=1.5), "seed must be an integer"),
+        (dict(output="tanh"), "output must be one of"),
+        (dict(order="numpy"), "order must be one of"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            Settings(**{"epochs": 1, "batch_size": 10, "learning_rate": 0.5, **kwargs})
+    trainer = training.Trainer(D, H, K)
+    x, y = tiny_data(20)
+    with pytest.raises(ValueError, match="built for 'sigmoid'"):
+        trainer.run(Examples(x, y), Settings(1, 10, 0.5, output="softmax"))
+    with pytest.raises(ValueError, match="need a batch_size and order='lowlevel'"):
+        trainer.run(Examples(x, y), Settings(1, None, 0.5))
+    with pytest.raises(ValueError, match=r"train\.labels must"):
+        trainer.run(Examples(x, y[:-1]), Settings(1, 10, 0.5))
