@@ -49,7 +49,8 @@ from sphinx.directives.code import LiteralInclude, LiteralIncludeReader
 from sphinx.util import logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reader_notebook  # the sibling module, found through the line above
+import reader_notebook  # the sibling modules, found through the line above
+from shared import colab_url, install_spec, setup_code, strip_solution_markers
 
 LOGGER = logging.getLogger(__name__)
 FINGERPRINT_ENV_PREFIX = "PW06_"
@@ -64,20 +65,24 @@ _CROSS_GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+?\.(?:md|ipynb))::")
 # Fingerprints: which modules does a page import?
 
 
-def fingerprint(paths: list[Path], environ: dict[str, str] | None = None) -> str:
+def fingerprint(
+    paths: list[Path], environ: dict[str, str] | None = None, root: Path | None = None
+) -> str:
     """Hash the content of every file under ``paths`` and the ``PW06_*`` settings.
 
-    Caches, bytecode and build output are skipped: they change without the code changing.
+    A file is named relative to ``root`` (else to its entry of ``paths``), never by its
+    absolute path: a copy of the checkout in another folder has the same fingerprints, so it
+    re-executes nothing. Caches and bytecode are skipped: they change without the code changing.
     """
     environ = os.environ if environ is None else environ
     digest = hashlib.sha256()
-    for root in paths:
-        root = Path(root)
-        files = [root] if root.is_file() else sorted(root.rglob("*"))
+    for entry in map(Path, paths):
+        files = [entry] if entry.is_file() else sorted(entry.rglob("*"))
         for path in files:
             if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
                 continue
-            digest.update(path.as_posix().encode())
+            base = root if root is not None else (entry.parent if entry.is_file() else entry)
+            digest.update(Path(os.path.relpath(path, base)).as_posix().encode())
             digest.update(path.read_bytes())
     for key in sorted(k for k in environ if k.startswith(FINGERPRINT_ENV_PREFIX)):
         digest.update(f"{key}={environ[key]}".encode())
@@ -186,7 +191,8 @@ def page_imports(source: str, page_dir: Path, package_dir: Path) -> tuple[set[st
 class PageFingerprints:
     """Fingerprint of each page: the modules it imports, the global files, the settings."""
 
-    def __init__(self, package_dir: Path, global_paths: list[Path], environ=None):
+    def __init__(self, package_dir: Path, global_paths: list[Path], environ=None, root=None):
+        self.root = root  #: files are named relative to it in the hash (the source folder)
         self.package_dir = Path(package_dir)
         self.graph = import_graph(self.package_dir) if self.package_dir.is_dir() else {}
         self.modules = package_modules(self.package_dir) if self.graph else {}
@@ -214,16 +220,11 @@ class PageFingerprints:
 
     def of(self, source: str, page_dir: Path) -> str:
         files = [self.modules[m] for m in sorted(self.modules_of(source, page_dir))]
-        return fingerprint(files + self.global_paths, self.environ)
+        return fingerprint(files + self.global_paths, self.environ, self.root)
 
 
 # --------------------------------------------------------------------------------------------
 # The injected set-up cell
-
-
-def install_spec(repository_url: str, branch: str) -> str:
-    """The pip requirement that installs ``pw06`` from the repository's ``code/`` folder."""
-    return f"pw06 @ git+{repository_url.rstrip('/')}.git@{branch}#subdirectory=code"
 
 
 def setup_cell(fingerprint_value: str, spec: str, uses_tensorflow: bool = False) -> str:
@@ -233,7 +234,7 @@ def setup_cell(fingerprint_value: str, spec: str, uses_tensorflow: bool = False)
         f":tags: [remove-cell, {reader_notebook.SETUP_TAG}]\n"
         "# Set-up: install the handbook's package if missing; TensorFlow without its log lines.\n"
         f"# Fingerprint of the modules the page imports and of the settings: {fingerprint_value}\n"
-        f"{reader_notebook.setup_code(spec, uses_tensorflow)}\n"
+        f"{setup_code(spec, uses_tensorflow)}\n"
         "```\n\n"
     )
 
@@ -259,6 +260,7 @@ def _fingerprints(app) -> PageFingerprints:
         cached = PageFingerprints(
             srcdir / app.config.handbook_package,
             [srcdir / p for p in app.config.handbook_fingerprint_paths],
+            root=srcdir,
         )
         app._handbook_fingerprints = cached
     return cached
@@ -441,7 +443,7 @@ class HandbookLiteralInclude(LiteralInclude):
             return result  # book/_ext/workbooks.py blanks the solution regions instead
         for node in result:
             for block in node.findall(nodes.literal_block):
-                text = reader_notebook.strip_solution_markers(block.astext())
+                text = strip_solution_markers(block.astext())
                 if text != block.astext():
                     block.children[:] = [nodes.Text(text)]
                     block.rawsource = text
@@ -451,17 +453,12 @@ class HandbookLiteralInclude(LiteralInclude):
 def _on_page_context(app, pagename, templatename, context, doctree):
     """Point the theme's Colab button at the published .ipynb (Colab cannot open .md)."""
     url, _ = _repository(app.config)
-    org_repo = url.rstrip("/").split("github.com/")[-1]
-    options = app.config.html_theme_options or {}
-    book_path = options.get("path_to_docs", "").strip("/")
-    notebook = f"{book_path}/{pagename}.ipynb" if book_path else f"{pagename}.ipynb"
+    book_path = (app.config.html_theme_options or {}).get("path_to_docs", "")
     branch = app.config.handbook_notebooks_branch
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []) if isinstance(group, dict) else []:
             if button.get("text") == "Colab":
-                button["url"] = (
-                    f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{notebook}"
-                )
+                button["url"] = colab_url(url, branch, book_path, f"{pagename}.ipynb")
 
 
 def merge_streams_on_a_copy() -> None:

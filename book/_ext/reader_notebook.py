@@ -26,39 +26,16 @@ import base64
 import copy
 import posixpath
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import setup_code, strip_solution_markers  # the sibling module
 
 #: Tag of the set-up cell that the extension injects at the top of each executable page.
 SETUP_TAG = "handbook-setup"
-
-_SOLUTION_MARKER = re.compile(r"^[ \t]*#+[ \t]*(?:BEGIN|END) SOLUTION[ \t]*(?:\r?\n|$)", re.M)
-
-
-def strip_solution_markers(text: str) -> str:
-    """Remove the ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines (nbgrader's markers)."""
-    return _SOLUTION_MARKER.sub("", text)
-
-
-def setup_code(install_spec: str, uses_tensorflow: bool) -> str:
-    """Python of the set-up cell: install ``pw06`` if missing; import TensorFlow quietly.
-
-    The same lines run hidden at the top of every page of the book and at the top of every
-    reader notebook, so that visible code can say ``import tensorflow as tf``.
-    """
-    lines = [
-        "import importlib.util, subprocess, sys",
-        "if importlib.util.find_spec('pw06') is None:",
-        "    subprocess.check_call(",
-        f"        [sys.executable, '-m', 'pip', 'install', '-q', {install_spec!r}]",
-        "    )",
-    ]
-    if uses_tensorflow:
-        lines += [
-            "from pw06.tf_quiet import load  # TensorFlow without its start-up log lines",
-            "_ = load()",
-        ]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
