@@ -31,6 +31,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
+from myst_parser.parsers.options import TokenizeError, options_to_items
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shared import setup_code, strip_solution_markers  # the sibling module
 
@@ -181,11 +188,6 @@ def _text(value) -> str:
 # Inline roles
 
 
-_INLINE = re.compile(
-    r"(?P<role>\{(?P<name>[A-Za-z][\w:.+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick))"
-    r"|(?P<code>(?P<ctick>`+).+?(?P=ctick))",
-    re.S,
-)
 _TITLE_TARGET = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 
 
@@ -275,26 +277,17 @@ def convert_role(name: str, content: str, ctx: Context) -> str:
     return content
 
 
-def convert_inline(text: str, ctx: Context) -> str:
-    """Replace every MyST role in ``text``; inline code spans are left alone."""
-
-    def replace(match: re.Match) -> str:
-        if match["code"] is not None:
-            return match["code"]
-        return convert_role(match["name"], match["content"], ctx)
-
-    return _INLINE.sub(replace, text)
-
-
 # --------------------------------------------------------------------------------------------
-# Blocks
+# Blocks: MyST's own markdown-it parser, one rule per token type
 
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}|:{3,})[ \t]*(?P<info>.*)$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[A-Za-z][\w:.+-]*)\}[ \t]*(?P<arg>.*)$")
-_TARGET = re.compile(r"^[ \t]*\([^()\s]+\)=[ \t]*$")
-_COMMENT = re.compile(r"^%.*$")
-_LABELLED_MATH = re.compile(r"\$\$(?P<body>.+?)\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
+def _parser() -> MarkdownIt:
+    """myst-parser's markdown-it set-up, with the extensions of ``_config.yml`` that add syntax."""
+    config = MdParserConfig(enable_extensions={"colon_fence", "dollarmath", "amsmath"})
+    return create_md_parser(config, RendererHTML).disable("front_matter")
+
+
+_MD = _parser()
 
 ADMONITIONS = {
     "note": "Note",
@@ -311,6 +304,57 @@ ADMONITIONS = {
 }
 
 
+@dataclass
+class Directive:
+    """One MyST directive, read by myst-parser's rules: name, argument, options, content."""
+
+    name: str
+    arg: str
+    options: dict[str, str]
+    content: str
+    ctx: Context
+
+    @classmethod
+    def read(cls, name: str, arg: str, body: str, ctx: Context) -> Directive:
+        """Options are a ``---`` YAML block or ``:key: value`` lines, read with myst-parser's
+        YAML reader (values are strings, as docutils gets them); then the content."""
+        lines = body.split("\n")
+        fenced = [i for i, line in enumerate(lines) if line.strip() == "---"]
+        if fenced[:1] == [0] and len(fenced) > 1:
+            block, rest = lines[1 : fenced[1]], lines[fenced[1] + 1 :]
+        else:
+            count = next((i for i, x in enumerate(lines) if not _OPTION.match(x)), len(lines))
+            block, rest = [x.lstrip()[1:] for x in lines[:count]], lines[count:]
+        try:
+            options = dict(options_to_items("\n".join(block))[0])
+        except TokenizeError as error:
+            ctx.warn(f"{{{name}}}: options not read: {error}")
+            options = {}
+        if rest and not rest[0].strip():
+            rest = rest[1:]
+        return cls(name.strip(), arg.strip(), options, "\n".join(rest), ctx)
+
+    def markdown(self, text: str | None = None) -> str:
+        return convert_markdown(self.content if text is None else text, self.ctx)
+
+    def caption(self, text: str) -> str:
+        return self.markdown(text).strip()
+
+    def figure_prefix(self) -> str:
+        label = self.options.get("name", "")
+        if label in self.ctx.numbers:
+            number, fmt = self.ctx.numbers[label]
+            return f"**{fmt.replace('%s', number)}.** "
+        return ""
+
+    def glued(self) -> dict | None:
+        docname, key, _ = _split_glue_key(self.arg, self.ctx, with_format=False)
+        return _glue_output(docname, key, self.ctx)
+
+
+_OPTION = re.compile(r"^\s*:[\w-]+:")
+
+
 def literalinclude_options(options: Mapping[str, str]) -> dict:
     """Directive options as Sphinx's ``LiteralIncludeReader`` expects them (numbers as int)."""
     typed = dict(options)
@@ -324,31 +368,6 @@ def _fence(text: str, language: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{language}\n{text.rstrip(chr(10))}\n{ticks}"
-
-
-def _split_options(body: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Directive options (``:key: value`` lines or a ``---`` YAML block) and the content."""
-    options: dict[str, str] = {}
-    i = 0
-    if body and body[0].strip() == "---":
-        end = next((j for j in range(1, len(body)) if body[j].strip() == "---"), None)
-        if end is not None:
-            for line in body[1:end]:
-                key, _, value = line.partition(":")
-                if key.strip():
-                    options[key.strip()] = value.strip().strip("\"'")
-            i = end + 1
-    else:
-        while i < len(body):
-            match = re.match(r"^\s*:([\w-]+):\s*(.*)$", body[i])
-            if not match:
-                break
-            options[match[1]] = match[2].strip()
-            i += 1
-    content = body[i:]
-    if content and not content[0].strip():
-        content = content[1:]
-    return options, content
 
 
 def _quote(markdown: str) -> str:
@@ -368,42 +387,6 @@ def _details(summary: str, content: str, *, open_: bool = False) -> str:
     return f"{opening}\n<summary>{summary}</summary>\n\n{content.strip()}\n\n</details>"
 
 
-def _caption(text: str, ctx: Context) -> str:
-    return convert_markdown("\n".join(text) if isinstance(text, list) else text, ctx).strip()
-
-
-def _figure_prefix(options: Mapping[str, str], ctx: Context) -> str:
-    label = options.get("name", "")
-    if label in ctx.numbers:
-        number, fmt = ctx.numbers[label]
-        return f"**{fmt.replace('%s', number)}.** "
-    return ""
-
-
-def _list_table(arg: str, options: Mapping[str, str], content: list[str], ctx: Context) -> str:
-    rows: list[list[str]] = []
-    for line in content:
-        if re.match(r"^\*\s+-\s", line) or line.strip() == "* -":
-            rows.append([line.split("-", 1)[1].strip()])
-        elif re.match(r"^\s+-\s", line) and rows:
-            rows[-1].append(line.strip()[1:].strip())
-        elif line.strip() and rows:
-            rows[-1][-1] += " " + line.strip()
-    if not rows:
-        return ""
-    width = max(len(row) for row in rows)
-    cells = [[re.sub(r"(?<!\\)\|", r"\\|", convert_inline(c, ctx)) for c in row] for row in rows]
-    cells = [row + [""] * (width - len(row)) for row in cells]
-    header_rows = int(options.get("header-rows", "0") or 0)
-    header = cells[0] if header_rows else [""] * width
-    body = cells[1:] if header_rows else cells
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * width]
-    lines += ["| " + " | ".join(row) + " |" for row in body]
-    prefix = _figure_prefix(options, ctx)
-    caption = f"{prefix}{convert_inline(arg, ctx)}".strip()
-    return (f"{caption}\n\n" if caption else "") + "\n".join(lines)
-
-
 def _math_block(latex: str, label: str, ctx: Context) -> str:
     latex = latex.strip("\n")
     if label:
@@ -414,134 +397,196 @@ def _math_block(latex: str, label: str, ctx: Context) -> str:
     return f"$$\n{latex}\n$$"
 
 
-def render_directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
-    """Markdown for one MyST directive (its fence removed)."""
-    options, content = _split_options(body)
-    text = "\n".join(content)
-    if name in ("dropdown",):
-        return _details(
-            _summary(arg or "Details", ctx), convert_markdown(text, ctx), open_="open" in options
-        )
-    if name == "tab-set":
-        return convert_markdown(text, ctx)
-    if name == "tab-item":
-        return _details(_summary(arg, ctx), convert_markdown(text, ctx))
-    if name in ADMONITIONS or name == "admonition":
-        title = convert_inline(arg, ctx) if name == "admonition" else ADMONITIONS[name]
-        if name != "admonition" and arg:  # the argument of a typed admonition is content
-            text = f"{arg}\n{text}"
-        inner = convert_markdown(text, ctx)
-        if "dropdown" in options.get("class", "").split():
-            return _details(_summary(arg or ADMONITIONS.get(name, ""), ctx), inner)
-        return _quote(f"**{title.strip()}**\n\n{inner.strip()}")
-    if name == "literalinclude":
-        if ctx.read_include is None:
-            ctx.warn(f"no reader for literalinclude {arg!r}")
-            return ""
-        source = strip_solution_markers(ctx.read_include(arg, dict(options)))
-        language = options.get("language") or ("python" if arg.endswith(".py") else "")
-        caption = options.get("caption")
-        block = _fence(source, language)
-        return f"*{_caption(caption or arg, ctx)}*\n\n{block}" if "caption" in options else block
-    if name in ("code-block", "code", "sourcecode"):
-        caption = options.get("caption")
-        block = _fence(text, arg.strip())
-        return f"*{_caption(caption, ctx)}*\n\n{block}" if caption else block
-    if name == "math":
-        return _math_block(text, options.get("label", ""), ctx)
-    if name == "glue:figure":
-        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
-        output = _glue_output(docname, key, ctx)
-        prefix = _figure_prefix(options, ctx)
-        alt = prefix.strip("* .") or key
-        image = "" if output is None else render_mime(output, inline=False, alt=alt)
-        caption = prefix + _caption(content, ctx)
-        return f"{image.strip()}\n\n{caption.strip()}".strip()
-    if name in ("glue", "glue:any", "glue:md"):
-        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
-        output = _glue_output(docname, key, ctx)
-        return "" if output is None else render_mime(output, inline=False, alt=key)
-    if name == "glue:math":
-        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
-        output = _glue_output(docname, key, ctx)
-        latex = _text((output or {}).get("data", {}).get("text/latex", ""))
-        return _math_block(latex.strip().strip("$"), options.get("label", ""), ctx)
-    if name in ("figure", "image"):
-        uri = arg.strip()
-        if not re.match(r"^(https?:|data:)", uri) and ctx.read_file is not None:
-            mime = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(
-                uri.rsplit(".", 1)[-1].lower(), f"image/{uri.rsplit('.', 1)[-1].lower()}"
-            )
-            uri = _data_uri(mime, ctx.read_file(arg.strip()))
-        image = _image(uri, options.get("alt", ""))
-        caption = _figure_prefix(options, ctx) + _caption(content, ctx) if content else ""
-        return f"{image}\n\n{caption}".strip()
-    if name == "list-table":
-        return _list_table(arg, options, content, ctx)
-    if name == "nb-exec-table":
-        url = ctx.url(ctx.page)
-        return f"*The table of execution times is on the [hosted page]({url}).*"
-    if name in ("toctree", "tableofcontents", "bibliography"):
+def _dropdown(d: Directive) -> str:
+    return _details(_summary(d.arg or "Details", d.ctx), d.markdown(), open_="open" in d.options)
+
+
+def _tab_item(d: Directive) -> str:
+    return _details(_summary(d.arg, d.ctx), d.markdown())
+
+
+def _admonition(d: Directive) -> str:
+    typed = d.name != "admonition"
+    title = ADMONITIONS[d.name] if typed else convert_inline(d.arg, d.ctx)
+    # the argument of a typed admonition is content
+    inner = d.markdown(f"{d.arg}\n{d.content}" if typed and d.arg else d.content)
+    if "dropdown" in d.options.get("class", "").split():
+        return _details(_summary(d.arg or ADMONITIONS.get(d.name, ""), d.ctx), inner)
+    return _quote(f"**{title.strip()}**\n\n{inner.strip()}")
+
+
+def _literalinclude(d: Directive) -> str:
+    if d.ctx.read_include is None:
+        d.ctx.warn(f"no reader for literalinclude {d.arg!r}")
         return ""
-    ctx.warn(f"no reader-notebook rule for the directive {{{name}}}; its content is kept")
-    inner = convert_markdown(text, ctx)
-    return f"**{convert_inline(arg, ctx)}**\n\n{inner}" if arg else inner
+    source = strip_solution_markers(d.ctx.read_include(d.arg, dict(d.options)))
+    language = d.options.get("language") or ("python" if d.arg.endswith(".py") else "")
+    block = _fence(source, language)
+    if "caption" not in d.options:
+        return block
+    return f"*{d.caption(d.options['caption'] or d.arg)}*\n\n{block}"
 
 
-def _convert_text(lines: list[str], ctx: Context) -> str:
-    kept = [line for line in lines if not _TARGET.match(line) and not _COMMENT.match(line)]
-    text = "\n".join(kept)
+def _code_block(d: Directive) -> str:
+    block = _fence(d.content, d.arg)
+    caption = d.options.get("caption")
+    return f"*{d.caption(caption)}*\n\n{block}" if caption else block
 
-    def labelled(match: re.Match) -> str:
-        return _math_block(match["body"], match["label"], ctx)
 
-    text = _LABELLED_MATH.sub(labelled, text)
-    return convert_inline(text, ctx)
+def _glue_figure(d: Directive) -> str:
+    output, prefix = d.glued(), d.figure_prefix()
+    alt = prefix.strip("* .") or d.arg
+    image = "" if output is None else render_mime(output, inline=False, alt=alt)
+    return f"{image.strip()}\n\n{(prefix + d.caption(d.content)).strip()}".strip()
+
+
+def _glue_block(d: Directive) -> str:
+    output = d.glued()
+    return "" if output is None else render_mime(output, inline=False, alt=d.arg)
+
+
+def _glue_math(d: Directive) -> str:
+    latex = _text((d.glued() or {}).get("data", {}).get("text/latex", ""))
+    return _math_block(latex.strip().strip("$"), d.options.get("label", ""), d.ctx)
+
+
+def _figure(d: Directive) -> str:
+    uri = d.arg
+    if not uri.startswith(("http:", "https:", "data:")) and d.ctx.read_file is not None:
+        suffix = uri.rsplit(".", 1)[-1].lower()
+        mime = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(suffix, f"image/{suffix}")
+        uri = _data_uri(mime, d.ctx.read_file(d.arg))
+    image = _image(uri, d.options.get("alt", ""))
+    caption = d.figure_prefix() + d.caption(d.content) if d.content.strip() else ""
+    return f"{image}\n\n{caption}".strip()
+
+
+def _list_table(d: Directive) -> str:
+    rows: list[list[str]] = []
+    for line in d.content.split("\n"):
+        if re.match(r"^\*\s+-\s", line) or line.strip() == "* -":
+            rows.append([line.split("-", 1)[1].strip()])
+        elif re.match(r"^\s+-\s", line) and rows:
+            rows[-1].append(line.strip()[1:].strip())
+        elif line.strip() and rows:
+            rows[-1][-1] += " " + line.strip()
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    cells = [[re.sub(r"(?<!\\)\|", r"\\|", convert_inline(c, d.ctx)) for c in row] for row in rows]
+    cells = [row + [""] * (width - len(row)) for row in cells]
+    header = cells.pop(0) if int(d.options.get("header-rows") or 0) else [""] * width
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    caption = f"{d.figure_prefix()}{convert_inline(d.arg, d.ctx)}".strip()
+    return (f"{caption}\n\n" if caption else "") + "\n".join(lines)
+
+
+def _hosted_only(d: Directive) -> str:
+    return f"*The table of execution times is on the [hosted page]({d.ctx.url(d.ctx.page)}).*"
+
+
+def _unknown(d: Directive) -> str:
+    d.ctx.warn(f"no reader-notebook rule for the directive {{{d.name}}}; its content is kept")
+    return f"**{convert_inline(d.arg, d.ctx)}**\n\n{d.markdown()}" if d.arg else d.markdown()
+
+
+#: One rule per directive: ``Directive -> Markdown``.
+DIRECTIVES: dict[str, Callable[[Directive], str]] = {
+    "dropdown": _dropdown,
+    "tab-set": Directive.markdown,
+    "tab-item": _tab_item,
+    "admonition": _admonition,
+    **dict.fromkeys(ADMONITIONS, _admonition),
+    "literalinclude": _literalinclude,
+    **dict.fromkeys(("code-block", "code", "sourcecode"), _code_block),
+    "math": lambda d: _math_block(d.content, d.options.get("label", ""), d.ctx),
+    "glue:figure": _glue_figure,
+    **dict.fromkeys(("glue", "glue:any", "glue:md"), _glue_block),
+    "glue:math": _glue_math,
+    **dict.fromkeys(("figure", "image"), _figure),
+    "list-table": _list_table,
+    "nb-exec-table": _hosted_only,
+    **dict.fromkeys(("toctree", "tableofcontents", "bibliography"), lambda d: ""),
+}
+
+
+def render_directive(name: str, arg: str, body: str, ctx: Context) -> str:
+    """Markdown for one MyST directive (its fence removed)."""
+    directive = Directive.read(name, arg, body, ctx)
+    return DIRECTIVES.get(directive.name, _unknown)(directive)
+
+
+def _fence_rule(token: Token, ctx: Context) -> str | None:
+    """A directive (a fence whose info is ``{name} argument``); None for a code fence."""
+    info = token.info.strip()
+    if not (info.startswith("{") and "}" in info):
+        return None
+    name, _, arg = info[1:].partition("}")
+    return render_directive(name, arg, token.content, ctx)
+
+
+#: One rule per block token type: its Markdown, or None to keep its source as written.
+BLOCK_RULES: dict[str, Callable[[Token, Context], str | None]] = {
+    "fence": _fence_rule,
+    "colon_fence": _fence_rule,
+    "myst_target": lambda token, ctx: "",
+    "myst_line_comment": lambda token, ctx: "",
+    "math_block_label": lambda token, ctx: _math_block(token.content, token.info, ctx),
+}
+
+
+def _roles(token: Token, source: str, ctx: Context) -> str:
+    """``source`` (the text of an inline token) with each role replaced; the rest as written."""
+    out, position = [], 0
+    for child in token.children or []:
+        if child.type != "myst_role":
+            continue
+        name = child.meta["name"]
+        words = r"\s+".join(map(re.escape, child.content.split()))  # lines may be indented
+        raw = re.escape(f"{{{name}}}") + r"(`+)\s*" + words + r"\s*\1"
+        match = re.compile(raw).search(source, position)
+        if match is not None:
+            out += [source[position : match.start()], convert_role(name, child.content, ctx)]
+            position = match.end()
+    return "".join(out) + source[position:]
+
+
+def convert_inline(text: str, ctx: Context) -> str:
+    """Replace every MyST role in ``text``; inline code spans are left alone."""
+    return "".join(_roles(token, text, ctx) for token in _MD.parseInline(text))
 
 
 def convert_markdown(text: str, ctx: Context) -> str:
-    """Plain Markdown for a MyST Markdown text: directives rendered, roles replaced."""
+    """Plain Markdown for a MyST Markdown text: directives rendered, roles replaced.
+
+    The text is tokenised by myst-parser's own markdown-it set-up. A token of a type in
+    :data:`BLOCK_RULES` (a directive, a target, a comment, a labelled equation) and an inline
+    token holding roles replace the source lines they span; every other line stays as written.
+    """
     lines = text.split("\n")
-    out: list[str] = []
-    plain: list[str] = []
-    i = 0
-    while i < len(lines):
-        match = _FENCE.match(lines[i])
-        if match is None:
-            plain.append(lines[i])
-            i += 1
+    edits: list[tuple[int, int, str]] = []
+    for token in _MD.parse(text):
+        if token.map is None:
             continue
-        indent, fence, info = match["indent"], match["fence"], match["info"].strip()
-        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        end = i + 1
-        while end < len(lines) and not closing.match(lines[end]):
-            end += 1
-        directive = _DIRECTIVE.match(info)
-        if directive is None:  # a plain code fence: verbatim
-            if fence[0] == ":":  # a colon fence without a directive is not MyST syntax
-                plain.append(lines[i])
-                i += 1
-                continue
-            if plain:
-                out.append(_convert_text(plain, ctx))
-                plain = []
-            out.append("\n".join(lines[i : end + 1]))
-            i = end + 1
-            continue
-        if plain:
-            out.append(_convert_text(plain, ctx))
-            plain = []
-        body = [
-            line[len(indent) :] if line.startswith(indent) else line for line in lines[i + 1 : end]
-        ]
-        rendered = render_directive(directive["name"], directive["arg"], body, ctx)
-        if indent:
-            rendered = "\n".join(indent + line if line else line for line in rendered.split("\n"))
-        out.append(rendered)
-        i = end + 1
-    if plain:
-        out.append(_convert_text(plain, ctx))
-    return _tidy("\n".join(out))
+        start, end = token.map
+        if token.type in BLOCK_RULES:
+            rendered = BLOCK_RULES[token.type](token, ctx)
+            if rendered is not None:
+                indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+                rendered = "\n".join(indent + x if x else x for x in rendered.split("\n"))
+                edits.append((start, end, rendered))
+        elif token.type == "inline" and any(c.type == "myst_role" for c in token.children or []):
+            if edits and edits[-1][:2] == (start, end):  # the next cell of a table row
+                edits[-1] = (start, end, _roles(token, edits[-1][2], ctx))
+            else:
+                edits.append((start, end, _roles(token, "\n".join(lines[start:end]), ctx)))
+    out, position = [], 0
+    for start, end, rendered in edits:
+        out += lines[position:start]
+        out += [rendered] if rendered else []
+        position = end
+    return _tidy("\n".join(out + lines[position:]))
 
 
 def _tidy(text: str) -> str:
