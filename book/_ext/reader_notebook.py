@@ -213,68 +213,86 @@ def _link(text: str, url: str) -> str:
     return f"[{text}]({url})"
 
 
-def convert_role(name: str, content: str, ctx: Context) -> str:
-    """Markdown for one MyST role."""
-    if name == "glue:text":
-        docname, key, fmt = _split_glue_key(content, ctx, with_format=True)
-        output = _glue_output(docname, key, ctx)
-        if output is None:
-            return escape_markdown(content)
-        plain = _text(output.get("data", {}).get("text/plain", ""))
-        try:
-            return escape_markdown(format_plain_text(plain, fmt))
-        except (TypeError, ValueError) as error:
-            ctx.warn(f"glue key {key!r}: cannot format {plain!r} with {fmt!r}: {error}")
-            return escape_markdown(plain)
-    if name in ("glue", "glue:any", "glue:md"):
+def _glue_text(content: str, ctx: Context) -> str:
+    docname, key, fmt = _split_glue_key(content, ctx, with_format=True)
+    output = _glue_output(docname, key, ctx)
+    if output is None:
+        return escape_markdown(content)
+    plain = _text(output.get("data", {}).get("text/plain", ""))
+    try:
+        return escape_markdown(format_plain_text(plain, fmt))
+    except (TypeError, ValueError) as error:
+        ctx.warn(f"glue key {key!r}: cannot format {plain!r} with {fmt!r}: {error}")
+        return escape_markdown(plain)
+
+
+def _glue_role(name: str) -> Callable[[str, Context], str]:
+    def rule(content: str, ctx: Context) -> str:
         docname, key, _ = _split_glue_key(content, ctx, with_format=name == "glue:md")
         output = _glue_output(docname, key, ctx)
         return "" if output is None else render_mime(output, inline=True, alt=key)
-    if name == "doc":
-        title, target = _title_target(content)
-        docname = _resolve_docname(target, ctx.page)
-        if docname not in ctx.titles:
-            ctx.warn(f"{{doc}} target {target!r} is not a page of the book")
-        return _link(title or ctx.titles.get(docname, docname), ctx.url(docname))
-    if name == "ref":
+
+    return rule
+
+
+def _doc(content: str, ctx: Context) -> str:
+    title, target = _title_target(content)
+    docname = _resolve_docname(target, ctx.page)
+    if docname not in ctx.titles:
+        ctx.warn(f"{{doc}} target {target!r} is not a page of the book")
+    return _link(title or ctx.titles.get(docname, docname), ctx.url(docname))
+
+
+def _reference(kind: str) -> Callable[[str, Context], str]:
+    """``{ref}``, ``{numref}``, ``{eq}``: a link to the label's page, titled as Sphinx does."""
+
+    def rule(content: str, ctx: Context) -> str:
         title, label = _title_target(content)
-        if label not in ctx.labels:
-            ctx.warn(f"{{ref}} label {label!r} not found")
+        known = {"ref": ctx.labels, "numref": ctx.numbers, "eq": ctx.equations}[kind]
+        if label not in known or (kind == "numref" and label not in ctx.labels):
+            ctx.warn(f"{{{kind}}} label {label!r} not found")
             return title or label
+        if kind == "eq":
+            docname, number = ctx.equations[label]
+            return _link(title or f"({number})", ctx.url(docname, f"equation-{label}"))
         docname, anchor, label_title = ctx.labels[label]
-        return _link(title or label_title or label, ctx.url(docname, anchor))
-    if name == "numref":
-        title, label = _title_target(content)
-        if label not in ctx.labels or label not in ctx.numbers:
-            ctx.warn(f"{{numref}} label {label!r} has no number")
-            return title or label
-        docname, anchor, label_title = ctx.labels[label]
+        if kind == "ref":
+            return _link(title or label_title or label, ctx.url(docname, anchor))
         number, fmt = ctx.numbers[label]
-        if title:
-            text = title.replace("%s", number).replace("{number}", number)
-            text = text.replace("{name}", label_title)
-        else:
-            text = fmt.replace("%s", number)
-        return _link(text, ctx.url(docname, anchor))
-    if name == "eq":
-        title, label = _title_target(content)
-        if label not in ctx.equations:
-            ctx.warn(f"{{eq}} label {label!r} not found")
-            return title or label
-        docname, number = ctx.equations[label]
-        return _link(title or f"({number})", ctx.url(docname, f"equation-{label}"))
-    if name == "math":
-        return f"${content}$"
-    if name in ("code", "samp", "file", "kbd", "command", "program", "envvar"):
-        return f"`{content}`"
-    if name in ("abbr", "term", "dfn", "sup", "sub", "guilabel", "menuselection"):
-        title, _ = _title_target(content)
-        return title or re.sub(r"\s*\(.*\)$", "", content)
-    if name == "download":
-        title, target = _title_target(content)
-        return title or target
-    ctx.warn(f"no reader-notebook rule for the role {{{name}}}; its text is kept")
-    return content
+        text = (title or fmt).replace("%s", number).replace("{number}", number)
+        return _link(text.replace("{name}", label_title), ctx.url(docname, anchor))
+
+    return rule
+
+
+def _plain(content: str, ctx: Context) -> str:
+    title, target = _title_target(content)
+    return title or re.sub(r"\s*\(.*\)$", "", target)
+
+
+#: One rule per role: ``(content, ctx) -> Markdown``.
+ROLES: dict[str, Callable[[str, Context], str]] = {
+    "glue:text": _glue_text,
+    **{name: _glue_role(name) for name in ("glue", "glue:any", "glue:md")},
+    "doc": _doc,
+    **{kind: _reference(kind) for kind in ("ref", "numref", "eq")},
+    "math": lambda content, ctx: f"${content}$",
+    **dict.fromkeys(
+        ("code", "samp", "file", "kbd", "command", "program", "envvar"),
+        lambda content, ctx: f"`{content}`",
+    ),
+    **dict.fromkeys(
+        ("abbr", "term", "dfn", "sup", "sub", "guilabel", "menuselection", "download"), _plain
+    ),
+}
+
+
+def convert_role(name: str, content: str, ctx: Context) -> str:
+    """Markdown for one MyST role."""
+    if name not in ROLES:
+        ctx.warn(f"no reader-notebook rule for the role {{{name}}}; its text is kept")
+        return content
+    return ROLES[name](content, ctx)
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,15 +308,8 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 ADMONITIONS = {
-    "note": "Note",
-    "tip": "Tip",
-    "hint": "Hint",
-    "important": "Important",
-    "warning": "Warning",
-    "caution": "Caution",
-    "attention": "Attention",
-    "danger": "Danger",
-    "error": "Error",
+    **{name: name.title() for name in ("note", "tip", "hint", "important", "warning")},
+    **{name: name.title() for name in ("caution", "attention", "danger", "error")},
     "seealso": "See also",
     "todo": "To do",
 }
@@ -599,25 +610,10 @@ def _tidy(text: str) -> str:
 
 
 _MAGIC = re.compile(r"^[ \t]*[%!]")
-#: Calls whose only effect is on the page: dropped from removed cells.
-_PAGE_ONLY_CALLS = {
-    "glue",
-    "myst_nb.glue",
-    "publish",
-    "plt.ioff",
-    "plt.close",
-    "matplotlib.pyplot.ioff",
-    "print",
-    "display",
-}
 #: Calls dropped from every cell: the page's bookkeeping.
-_BOOKKEEPING_CALLS = {
-    "glue",
-    "myst_nb.glue",
-    "publish",
-    "plt.ioff",
-    "matplotlib.pyplot.ioff",
-}
+_BOOKKEEPING_CALLS = {"glue", "myst_nb.glue", "publish", "plt.ioff", "matplotlib.pyplot.ioff"}
+#: Calls whose only effect is on the page: dropped from removed cells.
+_PAGE_ONLY_CALLS = _BOOKKEEPING_CALLS | {"plt.close", "print", "display"}
 #: Modules imported only for the page's bookkeeping: their imports are dropped.
 _BOOKKEEPING_MODULES = {"myst_nb", "pw06.publish"}
 
@@ -779,23 +775,24 @@ def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
     return True  # anything else (del, raise, global …): keep, to be safe
 
 
-def _children(stmt: ast.stmt) -> list[ast.stmt]:
+def _bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The non-empty statement lists inside a compound statement (none inside a definition)."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return []
     bodies = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
     bodies += [h.body for h in getattr(stmt, "handlers", [])]
-    return [s for body in bodies if isinstance(body, list) for s in body]
+    return [body for body in bodies if isinstance(body, list) and body]
+
+
+def _children(stmt: ast.stmt) -> list[ast.stmt]:
+    return [s for body in _bodies(stmt) for s in body]
 
 
 def _bookkeeping_edits(stmt: ast.stmt) -> list[tuple[ast.stmt, str]]:
     """(statement, replacement) pairs that remove the bookkeeping from ``stmt``."""
     if _is_bookkeeping(stmt):
         return [(stmt, "")]
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return []
-    bodies = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
-    bodies += [h.body for h in getattr(stmt, "handlers", [])]
-    bodies = [b for b in bodies if isinstance(b, list) and b]
+    bodies = _bodies(stmt)
     edits: list[tuple[ast.stmt, str]] = []
     emptied = []
     for body in bodies:
