@@ -50,7 +50,7 @@ from sphinx.util import logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reader_notebook  # the sibling modules, found through the line above
-from shared import colab_url, install_spec, setup_code, strip_solution_markers
+from shared import colab_url, install_spec, repository, setup_code, strip_solution_markers
 
 LOGGER = logging.getLogger(__name__)
 FINGERPRINT_ENV_PREFIX = "PW06_"
@@ -247,11 +247,6 @@ def inject_setup_cell(source: str, cell: str) -> str:
     return source[: match.start()] + cell + source[match.start() :]
 
 
-def _repository(config) -> tuple[str, str]:
-    options = config.html_theme_options or {}
-    return options.get("repository_url", ""), options.get("repository_branch", "main")
-
-
 def _fingerprints(app) -> PageFingerprints:
     """One analysis of the package per build (and per reading process)."""
     cached = getattr(app, "_handbook_fingerprints", None)
@@ -314,7 +309,7 @@ def _on_env_merge_info(app, env, docnames, other):
 def _on_source_read(app, docname, source):
     if _CODE_CELL.search(source[0]) is None:
         return
-    url, branch = _repository(app.config)
+    url, branch, _ = repository(app.config)
     page_dir = Path(app.env.doc2path(docname)).parent
     prints = _fingerprints(app)
     value = prints.of(source[0], page_dir)
@@ -367,7 +362,7 @@ def reader_context(app, docname: str, glue: dict) -> reader_notebook.Context:
         label: (doc, str(number))
         for label, (doc, number) in env.get_domain("math").equations.items()
     }
-    url = app.config.handbook_site_url or reader_notebook.site_url(_repository(app.config)[0])
+    url = app.config.handbook_site_url or reader_notebook.site_url(repository(app.config)[0])
 
     def read_include(path: str, options: dict) -> str:
         _, filename = env.relfn2path(path, docname)
@@ -401,7 +396,7 @@ def write_reader_notebooks(app) -> list[Path]:
         )
         for path in executed_dir.rglob("*.glue.json")
     }
-    url, branch = _repository(app.config)
+    url, branch, _ = repository(app.config)
     spec = install_spec(url, branch)
     written = []
     for docname in sorted(app.env.found_docs):
@@ -452,8 +447,7 @@ class HandbookLiteralInclude(LiteralInclude):
 
 def _on_page_context(app, pagename, templatename, context, doctree):
     """Point the theme's Colab button at the published .ipynb (Colab cannot open .md)."""
-    url, _ = _repository(app.config)
-    book_path = (app.config.html_theme_options or {}).get("path_to_docs", "")
+    url, _, book_path = repository(app.config)
     branch = app.config.handbook_notebooks_branch
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []) if isinstance(group, dict) else []:

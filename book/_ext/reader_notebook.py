@@ -15,6 +15,21 @@ module turns it into the notebook a reader downloads or opens in Colab:
 * the executed outputs stay (stderr and glue records dropped), and a hidden first cell
   installs ``pw06`` when it is missing and loads TensorFlow quietly.
 
+Markdown is read by a parser, not by regular expressions: each Markdown cell is tokenised by
+myst-parser's own markdown-it set-up (``create_md_parser``, with the syntax extensions of
+``_config.yml``), so a fence, a role or a target is exactly what the book's parser sees. Each
+token type that MyST adds has one rule (:data:`BLOCK_RULES`: directive fences, targets,
+comments, labelled equations; :data:`ROLES` for roles, :data:`DIRECTIVES` for directives); the
+rule's CommonMark replaces the lines the token spans, and CommonMark tokens keep their source as
+written (a renderer that rebuilt them would reflow the author's Markdown). Directive options
+are read by myst-parser's YAML reader (``options_to_items``), as on the page.
+
+Why not the resolved doctree, as QuantEcon's ``sphinx-tojupyter`` does: the doctree knows
+references and numbers, but is one tree per page, not per cell (the cells would have to be
+found again), and it needs a translator for every node type of docutils, Sphinx, myst-nb and
+sphinx-design. The cells are already Markdown, and what the doctree resolves (titles, labels,
+numbers, glue values) is read from Sphinx's environment into a :class:`Context`.
+
 Pure functions only: the Sphinx extension (``handbook.py``) collects the build's data into a
 :class:`Context` and writes the result. The tests call each rule directly.
 """

@@ -58,3 +58,13 @@ def colab_url(repository_url: str, branch: str, book_path: str, notebook: str) -
     org_repo = repository_url.rstrip("/").split("github.com/")[-1]
     path = f"{book_path.strip('/')}/{notebook}" if book_path.strip("/") else notebook
     return f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{path}"
+
+
+def repository(config) -> tuple[str, str, str]:
+    """(repository URL, branch, book folder) from the theme options of ``_config.yml``."""
+    options = config.html_theme_options or {}
+    return (
+        options.get("repository_url", ""),
+        options.get("repository_branch", "main"),
+        options.get("path_to_docs", ""),
+    )

@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shared import (  # the sibling module
     colab_url,
     install_spec,
+    repository,
     setup_code,
     solution_marker,
     strip_solution_markers,
@@ -364,15 +365,6 @@ def _paths(app) -> tuple[Path, Path]:
     return src / app.config.handbook_workbooks_path, src / app.config.handbook_code_path
 
 
-def _repository(app) -> tuple[str, str, str]:
-    options = app.config.html_theme_options or {}
-    return (
-        options.get("repository_url", ""),
-        options.get("repository_branch", "main"),
-        options.get("path_to_docs", ""),
-    )
-
-
 def _on_config_inited(app, config):
     if not config.handbook_student_edition:
         return
@@ -389,7 +381,7 @@ def _on_source_read(app, docname, source):
     if docname not in chapters:
         return
     notebook, title = chapters[docname]
-    url, _, book_path = _repository(app)
+    url, _, book_path = repository(app.config)
     colab = colab_url(
         url,
         getattr(app.config, "handbook_notebooks_branch", "notebooks"),  # handbook.py's value
@@ -489,7 +481,7 @@ def _on_build_finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     workbook_dir, code_dir = _paths(app)
-    url, branch, _ = _repository(app)
+    url, branch, _ = repository(app.config)
     written = write_workbooks(
         workbook_dir,
         Path(app.outdir) / "workbooks",
