@@ -14,7 +14,11 @@ Why it exists
    * the fingerprint is written into a set-up cell injected at the top of the page: the cell
      source changes, so jupyter-cache re-executes the page — and only that page.
 
-   With nothing changed, nothing is re-read and the cached outputs are reused.
+   With nothing changed, nothing is re-read and the cached outputs are reused. A copy of a
+   built checkout in another folder re-executes nothing either: the fingerprint names files
+   relative to the source folder, and jupyter-cache finds a notebook by the hash of its code
+   cells (the absolute path it stores with each record is not part of the key), so the copy
+   only re-reads its pages (Sphinx's environment is tied to its folder).
 
 2. **Quiet TensorFlow.** The set-up cell (hidden on the page) imports TensorFlow through
    ``pw06.tf_quiet`` when the page uses it, so visible code says ``import tensorflow as tf``.
