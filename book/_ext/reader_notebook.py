@@ -961,12 +961,9 @@ def setup_cell(install_spec: str, uses_tensorflow: bool) -> dict:
     }
 
 
-def reader_notebook(
-    executed: dict, ctx: Context, *, install_spec: str, uses_tensorflow: bool
-) -> dict:
-    """The reader notebook of one page, from the executed notebook of the build."""
-    cells = [c for c in executed.get("cells", []) if SETUP_TAG not in _tags(c)]
-    # Code cells, backwards: which removed statements do later cells need?
+def _code_sources(cells: list[dict]) -> dict[int, str]:
+    """Each code cell's reader source, read backwards: which removed statements do later
+    cells need?"""
     live: set[str] = set()
     code: dict[int, str] = {}
     for index in reversed(range(len(cells))):
@@ -975,11 +972,32 @@ def reader_notebook(
             continue
         source = _source(cell)
         if "remove-cell" in _tags(cell):
-            source = prune_removed_cell(source, live)
+            code[index] = prune_removed_cell(source, live)
         else:
-            source = strip_glue(source)
-        code[index] = source
-        live = _update_live(source, live)
+            code[index] = strip_glue(source)
+        live = _update_live(code[index], live)
+    return code
+
+
+def _code_cell(cell: dict, source: str) -> dict:
+    tags = _tags(cell)
+    removed = "remove-cell" in tags
+    outputs = [] if removed or "remove-output" in tags else cell.get("outputs", [])
+    return {
+        "cell_type": "code",
+        "metadata": _reader_metadata(tags),
+        "execution_count": None if removed else cell.get("execution_count"),
+        "outputs": clean_outputs(outputs),
+        "source": source,
+    }
+
+
+def reader_notebook(
+    executed: dict, ctx: Context, *, install_spec: str, uses_tensorflow: bool
+) -> dict:
+    """The reader notebook of one page, from the executed notebook of the build."""
+    cells = [c for c in executed.get("cells", []) if SETUP_TAG not in _tags(c)]
+    code = _code_sources(cells)
     out: list[dict] = [setup_cell(install_spec, uses_tensorflow)]
     for index, cell in enumerate(cells):
         kind = cell.get("cell_type")
@@ -992,19 +1010,9 @@ def reader_notebook(
                 continue
             new = {"cell_type": "markdown", "metadata": {}, "source": text}
         elif kind == "code":
-            source = code[index]
-            if not source.strip():
+            if not code[index].strip():
                 continue
-            tags = _tags(cell)
-            removed = "remove-cell" in tags
-            outputs = [] if removed or "remove-output" in tags else cell.get("outputs", [])
-            new = {
-                "cell_type": "code",
-                "metadata": _reader_metadata(tags),
-                "execution_count": None if removed else cell.get("execution_count"),
-                "outputs": clean_outputs(outputs),
-                "source": source,
-            }
+            new = _code_cell(cell, code[index])
         else:
             new = {"cell_type": "raw", "metadata": {}, "source": _source(cell)}
         new["id"] = cell.get("id") or f"cell-{index}"
