@@ -488,14 +488,18 @@ def _figure(d: Directive) -> str:
 
 
 def _list_table(d: Directive) -> str:
+    """A list of rows, each a list of cells: read as the nested bullet list it is."""
     rows: list[list[str]] = []
-    for line in d.content.split("\n"):
-        if re.match(r"^\*\s+-\s", line) or line.strip() == "* -":
-            rows.append([line.split("-", 1)[1].strip()])
-        elif re.match(r"^\s+-\s", line) and rows:
-            rows[-1].append(line.strip()[1:].strip())
-        elif line.strip() and rows:
-            rows[-1][-1] += " " + line.strip()
+    depth = 0
+    for token in _MD.parse(d.content):
+        depth += {"bullet_list_open": 1, "bullet_list_close": -1}.get(token.type, 0)
+        if token.type == "list_item_open" and depth == 1:
+            rows.append([])
+        elif token.type == "list_item_open":
+            rows[-1].append("")
+        elif token.type == "inline" and depth >= 2:
+            lines = [rows[-1][-1], *(line.strip() for line in token.content.split("\n"))]
+            rows[-1][-1] = " ".join(filter(None, lines))
     if not rows:
         return ""
     width = max(len(row) for row in rows)
