@@ -59,9 +59,6 @@ from shared import colab_url, install_spec, repository, setup_code, strip_soluti
 LOGGER = logging.getLogger(__name__)
 FINGERPRINT_ENV_PREFIX = "PW06_"
 TENSORFLOW_MODULES = {"tensorflow", "keras"}
-_CODE_CELL = re.compile(r"^(```+|~~~+)\{code-cell\}", re.MULTILINE)
-_CODE_CELL_BLOCK = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
-_INCLUDE = re.compile(r"^[ \t]*(?:`{3,}|:{3,})\{literalinclude\}[ \t]+(\S+)", re.M)
 _CROSS_GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+?\.(?:md|ipynb))::")
 
 
@@ -179,13 +176,10 @@ def page_imports(source: str, page_dir: Path, package_dir: Path) -> tuple[set[st
     """
     modules = package_modules(package_dir)
     imported: set[str] = set()
-    for match in _CODE_CELL_BLOCK.finditer(source):
-        body = re.sub(r"\A(?:[ \t]*:[\w-]+:.*\n)+", "", match[2])  # :tags: … option lines
-        body = re.sub(r"\A---\n.*?\n---\n", "", body, flags=re.S)
-        imported |= imported_names(body)
-    package_dir = Path(package_dir).resolve()
-    for target in _INCLUDE.findall(source):
-        path = (Path(page_dir) / target).resolve()
+    for _, cell in reader_notebook.fences(source, "code-cell"):
+        imported |= imported_names(cell.content)
+    for _, include in reader_notebook.fences(source, "literalinclude"):
+        path = (Path(page_dir) / include.arg).resolve()
         for name, file in modules.items():
             if file.resolve() == path:
                 imported.add(name)
@@ -245,10 +239,11 @@ def setup_cell(fingerprint_value: str, spec: str, uses_tensorflow: bool = False)
 
 def inject_setup_cell(source: str, cell: str) -> str:
     """Insert ``cell`` before the first code cell of a MyST notebook; other pages are unchanged."""
-    match = _CODE_CELL.search(source)
-    if match is None:
+    cells = reader_notebook.fences(source, "code-cell")
+    if not cells:
         return source
-    return source[: match.start()] + cell + source[match.start() :]
+    start = sum(len(line) + 1 for line in source.split("\n")[: cells[0][0]])
+    return source[:start] + cell + source[start:]
 
 
 def _fingerprints(app) -> PageFingerprints:
@@ -282,7 +277,7 @@ def _on_env_get_outdated(app, env, added, changed, removed):
     outdated = []
     for docname in sorted(env.found_docs - added - changed):
         source = _page_source(env, docname)
-        if source is None or _CODE_CELL.search(source) is None:
+        if source is None or not reader_notebook.fences(source, "code-cell"):
             continue
         page_dir = Path(env.doc2path(docname)).parent
         if stored.get(docname) != _fingerprints(app).of(source, page_dir):
@@ -311,7 +306,7 @@ def _on_env_merge_info(app, env, docnames, other):
 
 
 def _on_source_read(app, docname, source):
-    if _CODE_CELL.search(source[0]) is None:
+    if not reader_notebook.fences(source[0], "code-cell"):
         return
     url, branch, _ = repository(app.config)
     page_dir = Path(app.env.doc2path(docname)).parent
@@ -406,7 +401,9 @@ def write_reader_notebooks(app) -> list[Path]:
     for docname in sorted(app.env.found_docs):
         executed_path = executed_dir / f"{docname}.ipynb"
         source = _page_source(app.env, docname)
-        if source is None or not executed_path.is_file() or not _CODE_CELL.search(source):
+        if source is None or not executed_path.is_file():
+            continue
+        if not reader_notebook.fences(source, "code-cell"):
             continue
         executed = json.loads(executed_path.read_text(encoding="utf-8"))
         ctx = reader_context(app, docname, glue)

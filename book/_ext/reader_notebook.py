@@ -547,6 +547,23 @@ def render_directive(name: str, arg: str, body: str, ctx: Context) -> str:
     return DIRECTIVES.get(directive.name, _unknown)(directive)
 
 
+def fences(source: str, name: str) -> list[tuple[int, Directive]]:
+    """(first line, directive) of each ``{name}`` directive of a MyST text, nested ones too
+    (those get the first line of the directive they are in)."""
+    found = []
+    for token in _MD.parse(source):
+        head, _, arg = token.info.strip().partition(" ")
+        if token.type not in ("fence", "colon_fence") or not head.startswith("{"):
+            continue
+        context = Context(page="", glue={}, base_url="")
+        directive = Directive.read(head.strip("{}"), arg, token.content, context)
+        if directive.name == name:
+            found.append((token.map[0], directive))
+        else:
+            found += [(token.map[0], inner) for _, inner in fences(directive.content, name)]
+    return found
+
+
 def _fence_rule(token: Token, ctx: Context) -> str | None:
     """A directive (a fence whose info is ``{name} argument``); None for a code fence."""
     info = token.info.strip()
