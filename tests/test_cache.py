@@ -4,13 +4,15 @@ Each page of a throwaway book imports a module of a stand-in package (``pkg/demo
 for ``code/pw06``) and appends its name to a counter file each time it is executed. With
 nothing changed, a rebuild executes nothing; a change to one module re-executes the pages that
 import it, directly or through another module, and no other; a change to ``requirements.txt``
-or to a ``PW06_*`` setting re-executes every page. Without the handbook extension, the module
-change goes unnoticed — the hole that the extension closes.
+or to a ``PW06_*`` setting re-executes every page. A copy of the built book in another folder
+(the original removed) executes nothing. Without the handbook extension, the module change goes
+unnoticed — the hole that the extension closes.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections import Counter
 
 import pytest
@@ -88,6 +90,24 @@ def test_only_the_pages_that_import_a_changed_module_are_re_executed(tmp_path):
     page = book / "book" / "plain.md"
     page.write_text(page.read_text().replace("fh.write", "fh.write  # edited\n    fh.write", 1))
     assert build(PW06_DATASET="mnist") == {"plain"}, "a change in a chapter re-executes it"
+
+
+def test_a_copy_in_another_folder_re_executes_nothing(tmp_path):
+    """The cache key names files relative to the book: a moved checkout keeps its cache."""
+    pages = {"index": cell("index", "engine"), "plain": cell("plain", None)}
+    book = make_minibook(tmp_path / "book", pages)
+    for name, text in MODULES.items():
+        (book / "pkg" / "demo" / name).write_text(text)
+    assert _builder(book, tmp_path / "counter")() == set(pages)
+
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(book, moved, symlinks=True)  # as `cp -a`
+    shutil.rmtree(book)  # nothing may be read from the old folder
+    build = _builder(moved, tmp_path / "counter-moved")
+    assert build() == set(), "the moved copy reuses every cached result"
+    assert (moved / "_build" / "html" / "plain.html").is_file()
+    (moved / "pkg" / "demo" / "engine.py").write_text("VALUE = 2\n")
+    assert build() == {"index"}, "and still sees a change to a module in its new folder"
 
 
 def test_without_the_extension_a_code_change_is_missed(tmp_path):

@@ -29,6 +29,20 @@ def test_fingerprint_changes_with_content_and_settings_only(tmp_path):
     assert handbook.fingerprint([tmp_path], environ={}) != first
 
 
+def test_fingerprint_names_files_relative_to_the_root(tmp_path):
+    """A copy of the checkout in another folder has the same fingerprints (issue 19, item 7)."""
+    for folder in ("here", "there/deeper"):
+        (tmp_path / folder / "pkg").mkdir(parents=True)
+        (tmp_path / folder / "pkg" / "a.py").write_text("x = 1\n")
+    here, there = tmp_path / "here", tmp_path / "there" / "deeper"
+    first = handbook.fingerprint([here / "pkg"], environ={}, root=here)
+    assert handbook.fingerprint([there / "pkg"], environ={}, root=there) == first
+    alone = handbook.fingerprint([here / "pkg"], environ={})  # named relative to the entry
+    assert handbook.fingerprint([there / "pkg"], environ={}) == alone
+    (there / "pkg" / "a.py").rename(there / "pkg" / "b.py")
+    assert handbook.fingerprint([there / "pkg"], environ={}, root=there) != first
+
+
 def test_setup_cell_is_injected_before_the_first_code_cell_only():
     page = "---\nkernelspec: {}\n---\n# T\n\ntext\n\n```{code-cell} ipython3\n1\n```\n"
     spec = handbook.install_spec("https://github.com/o/r", "main")

@@ -14,7 +14,11 @@ Why it exists
    * the fingerprint is written into a set-up cell injected at the top of the page: the cell
      source changes, so jupyter-cache re-executes the page — and only that page.
 
-   With nothing changed, nothing is re-read and the cached outputs are reused.
+   With nothing changed, nothing is re-read and the cached outputs are reused. A copy of a
+   built checkout in another folder re-executes nothing either: the fingerprint names files
+   relative to the source folder, and jupyter-cache finds a notebook by the hash of its code
+   cells (the absolute path it stores with each record is not part of the key), so the copy
+   only re-reads its pages (Sphinx's environment is tied to its folder).
 
 2. **Quiet TensorFlow.** The set-up cell (hidden on the page) imports TensorFlow through
    ``pw06.tf_quiet`` when the page uses it, so visible code says ``import tensorflow as tf``.
@@ -49,14 +53,12 @@ from sphinx.directives.code import LiteralInclude, LiteralIncludeReader
 from sphinx.util import logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reader_notebook  # the sibling module, found through the line above
+import reader_notebook  # the sibling modules, found through the line above
+from shared import colab_url, install_spec, repository, setup_code, strip_solution_markers
 
 LOGGER = logging.getLogger(__name__)
 FINGERPRINT_ENV_PREFIX = "PW06_"
 TENSORFLOW_MODULES = {"tensorflow", "keras"}
-_CODE_CELL = re.compile(r"^(```+|~~~+)\{code-cell\}", re.MULTILINE)
-_CODE_CELL_BLOCK = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
-_INCLUDE = re.compile(r"^[ \t]*(?:`{3,}|:{3,})\{literalinclude\}[ \t]+(\S+)", re.M)
 _CROSS_GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+?\.(?:md|ipynb))::")
 
 
@@ -64,20 +66,24 @@ _CROSS_GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+?\.(?:md|ipynb))::")
 # Fingerprints: which modules does a page import?
 
 
-def fingerprint(paths: list[Path], environ: dict[str, str] | None = None) -> str:
+def fingerprint(
+    paths: list[Path], environ: dict[str, str] | None = None, root: Path | None = None
+) -> str:
     """Hash the content of every file under ``paths`` and the ``PW06_*`` settings.
 
-    Caches, bytecode and build output are skipped: they change without the code changing.
+    A file is named relative to ``root`` (else to its entry of ``paths``), never by its
+    absolute path: a copy of the checkout in another folder has the same fingerprints, so it
+    re-executes nothing. Caches and bytecode are skipped: they change without the code changing.
     """
     environ = os.environ if environ is None else environ
     digest = hashlib.sha256()
-    for root in paths:
-        root = Path(root)
-        files = [root] if root.is_file() else sorted(root.rglob("*"))
+    for entry in map(Path, paths):
+        files = [entry] if entry.is_file() else sorted(entry.rglob("*"))
         for path in files:
             if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
                 continue
-            digest.update(path.as_posix().encode())
+            base = root if root is not None else (entry.parent if entry.is_file() else entry)
+            digest.update(Path(os.path.relpath(path, base)).as_posix().encode())
             digest.update(path.read_bytes())
     for key in sorted(k for k in environ if k.startswith(FINGERPRINT_ENV_PREFIX)):
         digest.update(f"{key}={environ[key]}".encode())
@@ -170,13 +176,10 @@ def page_imports(source: str, page_dir: Path, package_dir: Path) -> tuple[set[st
     """
     modules = package_modules(package_dir)
     imported: set[str] = set()
-    for match in _CODE_CELL_BLOCK.finditer(source):
-        body = re.sub(r"\A(?:[ \t]*:[\w-]+:.*\n)+", "", match[2])  # :tags: … option lines
-        body = re.sub(r"\A---\n.*?\n---\n", "", body, flags=re.S)
-        imported |= imported_names(body)
-    package_dir = Path(package_dir).resolve()
-    for target in _INCLUDE.findall(source):
-        path = (Path(page_dir) / target).resolve()
+    for _, cell in reader_notebook.fences(source, "code-cell"):
+        imported |= imported_names(cell.content)
+    for _, include in reader_notebook.fences(source, "literalinclude"):
+        path = (Path(page_dir) / include.arg).resolve()
         for name, file in modules.items():
             if file.resolve() == path:
                 imported.add(name)
@@ -186,7 +189,8 @@ def page_imports(source: str, page_dir: Path, package_dir: Path) -> tuple[set[st
 class PageFingerprints:
     """Fingerprint of each page: the modules it imports, the global files, the settings."""
 
-    def __init__(self, package_dir: Path, global_paths: list[Path], environ=None):
+    def __init__(self, package_dir: Path, global_paths: list[Path], environ=None, root=None):
+        self.root = root  #: files are named relative to it in the hash (the source folder)
         self.package_dir = Path(package_dir)
         self.graph = import_graph(self.package_dir) if self.package_dir.is_dir() else {}
         self.modules = package_modules(self.package_dir) if self.graph else {}
@@ -214,16 +218,11 @@ class PageFingerprints:
 
     def of(self, source: str, page_dir: Path) -> str:
         files = [self.modules[m] for m in sorted(self.modules_of(source, page_dir))]
-        return fingerprint(files + self.global_paths, self.environ)
+        return fingerprint(files + self.global_paths, self.environ, self.root)
 
 
 # --------------------------------------------------------------------------------------------
 # The injected set-up cell
-
-
-def install_spec(repository_url: str, branch: str) -> str:
-    """The pip requirement that installs ``pw06`` from the repository's ``code/`` folder."""
-    return f"pw06 @ git+{repository_url.rstrip('/')}.git@{branch}#subdirectory=code"
 
 
 def setup_cell(fingerprint_value: str, spec: str, uses_tensorflow: bool = False) -> str:
@@ -233,22 +232,18 @@ def setup_cell(fingerprint_value: str, spec: str, uses_tensorflow: bool = False)
         f":tags: [remove-cell, {reader_notebook.SETUP_TAG}]\n"
         "# Set-up: install the handbook's package if missing; TensorFlow without its log lines.\n"
         f"# Fingerprint of the modules the page imports and of the settings: {fingerprint_value}\n"
-        f"{reader_notebook.setup_code(spec, uses_tensorflow)}\n"
+        f"{setup_code(spec, uses_tensorflow)}\n"
         "```\n\n"
     )
 
 
 def inject_setup_cell(source: str, cell: str) -> str:
     """Insert ``cell`` before the first code cell of a MyST notebook; other pages are unchanged."""
-    match = _CODE_CELL.search(source)
-    if match is None:
+    cells = reader_notebook.fences(source, "code-cell")
+    if not cells:
         return source
-    return source[: match.start()] + cell + source[match.start() :]
-
-
-def _repository(config) -> tuple[str, str]:
-    options = config.html_theme_options or {}
-    return options.get("repository_url", ""), options.get("repository_branch", "main")
+    start = sum(len(line) + 1 for line in source.split("\n")[: cells[0][0]])
+    return source[:start] + cell + source[start:]
 
 
 def _fingerprints(app) -> PageFingerprints:
@@ -259,6 +254,7 @@ def _fingerprints(app) -> PageFingerprints:
         cached = PageFingerprints(
             srcdir / app.config.handbook_package,
             [srcdir / p for p in app.config.handbook_fingerprint_paths],
+            root=srcdir,
         )
         app._handbook_fingerprints = cached
     return cached
@@ -281,7 +277,7 @@ def _on_env_get_outdated(app, env, added, changed, removed):
     outdated = []
     for docname in sorted(env.found_docs - added - changed):
         source = _page_source(env, docname)
-        if source is None or _CODE_CELL.search(source) is None:
+        if source is None or not reader_notebook.fences(source, "code-cell"):
             continue
         page_dir = Path(env.doc2path(docname)).parent
         if stored.get(docname) != _fingerprints(app).of(source, page_dir):
@@ -310,9 +306,9 @@ def _on_env_merge_info(app, env, docnames, other):
 
 
 def _on_source_read(app, docname, source):
-    if _CODE_CELL.search(source[0]) is None:
+    if not reader_notebook.fences(source[0], "code-cell"):
         return
-    url, branch = _repository(app.config)
+    url, branch, _ = repository(app.config)
     page_dir = Path(app.env.doc2path(docname)).parent
     prints = _fingerprints(app)
     value = prints.of(source[0], page_dir)
@@ -365,7 +361,7 @@ def reader_context(app, docname: str, glue: dict) -> reader_notebook.Context:
         label: (doc, str(number))
         for label, (doc, number) in env.get_domain("math").equations.items()
     }
-    url = app.config.handbook_site_url or reader_notebook.site_url(_repository(app.config)[0])
+    url = app.config.handbook_site_url or reader_notebook.site_url(repository(app.config)[0])
 
     def read_include(path: str, options: dict) -> str:
         _, filename = env.relfn2path(path, docname)
@@ -399,13 +395,15 @@ def write_reader_notebooks(app) -> list[Path]:
         )
         for path in executed_dir.rglob("*.glue.json")
     }
-    url, branch = _repository(app.config)
+    url, branch, _ = repository(app.config)
     spec = install_spec(url, branch)
     written = []
     for docname in sorted(app.env.found_docs):
         executed_path = executed_dir / f"{docname}.ipynb"
         source = _page_source(app.env, docname)
-        if source is None or not executed_path.is_file() or not _CODE_CELL.search(source):
+        if source is None or not executed_path.is_file():
+            continue
+        if not reader_notebook.fences(source, "code-cell"):
             continue
         executed = json.loads(executed_path.read_text(encoding="utf-8"))
         ctx = reader_context(app, docname, glue)
@@ -441,7 +439,7 @@ class HandbookLiteralInclude(LiteralInclude):
             return result  # book/_ext/workbooks.py blanks the solution regions instead
         for node in result:
             for block in node.findall(nodes.literal_block):
-                text = reader_notebook.strip_solution_markers(block.astext())
+                text = strip_solution_markers(block.astext())
                 if text != block.astext():
                     block.children[:] = [nodes.Text(text)]
                     block.rawsource = text
@@ -450,18 +448,12 @@ class HandbookLiteralInclude(LiteralInclude):
 
 def _on_page_context(app, pagename, templatename, context, doctree):
     """Point the theme's Colab button at the published .ipynb (Colab cannot open .md)."""
-    url, _ = _repository(app.config)
-    org_repo = url.rstrip("/").split("github.com/")[-1]
-    options = app.config.html_theme_options or {}
-    book_path = options.get("path_to_docs", "").strip("/")
-    notebook = f"{book_path}/{pagename}.ipynb" if book_path else f"{pagename}.ipynb"
+    url, _, book_path = repository(app.config)
     branch = app.config.handbook_notebooks_branch
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []) if isinstance(group, dict) else []:
             if button.get("text") == "Colab":
-                button["url"] = (
-                    f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{notebook}"
-                )
+                button["url"] = colab_url(url, branch, book_path, f"{pagename}.ipynb")
 
 
 def merge_streams_on_a_copy() -> None:

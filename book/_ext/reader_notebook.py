@@ -15,6 +15,21 @@ module turns it into the notebook a reader downloads or opens in Colab:
 * the executed outputs stay (stderr and glue records dropped), and a hidden first cell
   installs ``pw06`` when it is missing and loads TensorFlow quietly.
 
+Markdown is read by a parser, not by regular expressions: each Markdown cell is tokenised by
+myst-parser's own markdown-it set-up (``create_md_parser``, with the syntax extensions of
+``_config.yml``), so a fence, a role or a target is exactly what the book's parser sees. Each
+token type that MyST adds has one rule (:data:`BLOCK_RULES`: directive fences, targets,
+comments, labelled equations; :data:`ROLES` for roles, :data:`DIRECTIVES` for directives); the
+rule's CommonMark replaces the lines the token spans, and CommonMark tokens keep their source as
+written (a renderer that rebuilt them would reflow the author's Markdown). Directive options
+are read by myst-parser's YAML reader (``options_to_items``), as on the page.
+
+Why not the resolved doctree, as QuantEcon's ``sphinx-tojupyter`` does: the doctree knows
+references and numbers, but is one tree per page, not per cell (the cells would have to be
+found again), and it needs a translator for every node type of docutils, Sphinx, myst-nb and
+sphinx-design. The cells are already Markdown, and what the doctree resolves (titles, labels,
+numbers, glue values) is read from Sphinx's environment into a :class:`Context`.
+
 Pure functions only: the Sphinx extension (``handbook.py``) collects the build's data into a
 :class:`Context` and writes the result. The tests call each rule directly.
 """
@@ -26,39 +41,23 @@ import base64
 import copy
 import posixpath
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
+from myst_parser.parsers.options import TokenizeError, options_to_items
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import setup_code, strip_solution_markers  # the sibling module
 
 #: Tag of the set-up cell that the extension injects at the top of each executable page.
 SETUP_TAG = "handbook-setup"
-
-_SOLUTION_MARKER = re.compile(r"^[ \t]*#+[ \t]*(?:BEGIN|END) SOLUTION[ \t]*(?:\r?\n|$)", re.M)
-
-
-def strip_solution_markers(text: str) -> str:
-    """Remove the ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines (nbgrader's markers)."""
-    return _SOLUTION_MARKER.sub("", text)
-
-
-def setup_code(install_spec: str, uses_tensorflow: bool) -> str:
-    """Python of the set-up cell: install ``pw06`` if missing; import TensorFlow quietly.
-
-    The same lines run hidden at the top of every page of the book and at the top of every
-    reader notebook, so that visible code can say ``import tensorflow as tf``.
-    """
-    lines = [
-        "import importlib.util, subprocess, sys",
-        "if importlib.util.find_spec('pw06') is None:",
-        "    subprocess.check_call(",
-        f"        [sys.executable, '-m', 'pip', 'install', '-q', {install_spec!r}]",
-        "    )",
-    ]
-    if uses_tensorflow:
-        lines += [
-            "from pw06.tf_quiet import load  # TensorFlow without its start-up log lines",
-            "_ = load()",
-        ]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,11 +203,6 @@ def _text(value) -> str:
 # Inline roles
 
 
-_INLINE = re.compile(
-    r"(?P<role>\{(?P<name>[A-Za-z][\w:.+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick))"
-    r"|(?P<code>(?P<ctick>`+).+?(?P=ctick))",
-    re.S,
-)
 _TITLE_TARGET = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 
 
@@ -234,104 +228,157 @@ def _link(text: str, url: str) -> str:
     return f"[{text}]({url})"
 
 
-def convert_role(name: str, content: str, ctx: Context) -> str:
-    """Markdown for one MyST role."""
-    if name == "glue:text":
-        docname, key, fmt = _split_glue_key(content, ctx, with_format=True)
-        output = _glue_output(docname, key, ctx)
-        if output is None:
-            return escape_markdown(content)
-        plain = _text(output.get("data", {}).get("text/plain", ""))
-        try:
-            return escape_markdown(format_plain_text(plain, fmt))
-        except (TypeError, ValueError) as error:
-            ctx.warn(f"glue key {key!r}: cannot format {plain!r} with {fmt!r}: {error}")
-            return escape_markdown(plain)
-    if name in ("glue", "glue:any", "glue:md"):
+def _glue_text(content: str, ctx: Context) -> str:
+    docname, key, fmt = _split_glue_key(content, ctx, with_format=True)
+    output = _glue_output(docname, key, ctx)
+    if output is None:
+        return escape_markdown(content)
+    plain = _text(output.get("data", {}).get("text/plain", ""))
+    try:
+        return escape_markdown(format_plain_text(plain, fmt))
+    except (TypeError, ValueError) as error:
+        ctx.warn(f"glue key {key!r}: cannot format {plain!r} with {fmt!r}: {error}")
+        return escape_markdown(plain)
+
+
+def _glue_role(name: str) -> Callable[[str, Context], str]:
+    def rule(content: str, ctx: Context) -> str:
         docname, key, _ = _split_glue_key(content, ctx, with_format=name == "glue:md")
         output = _glue_output(docname, key, ctx)
         return "" if output is None else render_mime(output, inline=True, alt=key)
-    if name == "doc":
-        title, target = _title_target(content)
-        docname = _resolve_docname(target, ctx.page)
-        if docname not in ctx.titles:
-            ctx.warn(f"{{doc}} target {target!r} is not a page of the book")
-        return _link(title or ctx.titles.get(docname, docname), ctx.url(docname))
-    if name == "ref":
+
+    return rule
+
+
+def _doc(content: str, ctx: Context) -> str:
+    title, target = _title_target(content)
+    docname = _resolve_docname(target, ctx.page)
+    if docname not in ctx.titles:
+        ctx.warn(f"{{doc}} target {target!r} is not a page of the book")
+    return _link(title or ctx.titles.get(docname, docname), ctx.url(docname))
+
+
+def _reference(kind: str) -> Callable[[str, Context], str]:
+    """``{ref}``, ``{numref}``, ``{eq}``: a link to the label's page, titled as Sphinx does."""
+
+    def rule(content: str, ctx: Context) -> str:
         title, label = _title_target(content)
-        if label not in ctx.labels:
-            ctx.warn(f"{{ref}} label {label!r} not found")
+        known = {"ref": ctx.labels, "numref": ctx.numbers, "eq": ctx.equations}[kind]
+        if label not in known or (kind == "numref" and label not in ctx.labels):
+            ctx.warn(f"{{{kind}}} label {label!r} not found")
             return title or label
+        if kind == "eq":
+            docname, number = ctx.equations[label]
+            return _link(title or f"({number})", ctx.url(docname, f"equation-{label}"))
         docname, anchor, label_title = ctx.labels[label]
-        return _link(title or label_title or label, ctx.url(docname, anchor))
-    if name == "numref":
-        title, label = _title_target(content)
-        if label not in ctx.labels or label not in ctx.numbers:
-            ctx.warn(f"{{numref}} label {label!r} has no number")
-            return title or label
-        docname, anchor, label_title = ctx.labels[label]
+        if kind == "ref":
+            return _link(title or label_title or label, ctx.url(docname, anchor))
         number, fmt = ctx.numbers[label]
-        if title:
-            text = title.replace("%s", number).replace("{number}", number)
-            text = text.replace("{name}", label_title)
-        else:
-            text = fmt.replace("%s", number)
-        return _link(text, ctx.url(docname, anchor))
-    if name == "eq":
-        title, label = _title_target(content)
-        if label not in ctx.equations:
-            ctx.warn(f"{{eq}} label {label!r} not found")
-            return title or label
-        docname, number = ctx.equations[label]
-        return _link(title or f"({number})", ctx.url(docname, f"equation-{label}"))
-    if name == "math":
-        return f"${content}$"
-    if name in ("code", "samp", "file", "kbd", "command", "program", "envvar"):
-        return f"`{content}`"
-    if name in ("abbr", "term", "dfn", "sup", "sub", "guilabel", "menuselection"):
-        title, _ = _title_target(content)
-        return title or re.sub(r"\s*\(.*\)$", "", content)
-    if name == "download":
-        title, target = _title_target(content)
-        return title or target
-    ctx.warn(f"no reader-notebook rule for the role {{{name}}}; its text is kept")
-    return content
+        text = (title or fmt).replace("%s", number).replace("{number}", number)
+        return _link(text.replace("{name}", label_title), ctx.url(docname, anchor))
+
+    return rule
 
 
-def convert_inline(text: str, ctx: Context) -> str:
-    """Replace every MyST role in ``text``; inline code spans are left alone."""
+def _plain(content: str, ctx: Context) -> str:
+    title, target = _title_target(content)
+    return title or re.sub(r"\s*\(.*\)$", "", target)
 
-    def replace(match: re.Match) -> str:
-        if match["code"] is not None:
-            return match["code"]
-        return convert_role(match["name"], match["content"], ctx)
 
-    return _INLINE.sub(replace, text)
+#: One rule per role: ``(content, ctx) -> Markdown``.
+ROLES: dict[str, Callable[[str, Context], str]] = {
+    "glue:text": _glue_text,
+    **{name: _glue_role(name) for name in ("glue", "glue:any", "glue:md")},
+    "doc": _doc,
+    **{kind: _reference(kind) for kind in ("ref", "numref", "eq")},
+    "math": lambda content, ctx: f"${content}$",
+    **dict.fromkeys(
+        ("code", "samp", "file", "kbd", "command", "program", "envvar"),
+        lambda content, ctx: f"`{content}`",
+    ),
+    **dict.fromkeys(
+        ("abbr", "term", "dfn", "sup", "sub", "guilabel", "menuselection", "download"), _plain
+    ),
+}
+
+
+def convert_role(name: str, content: str, ctx: Context) -> str:
+    """Markdown for one MyST role."""
+    if name not in ROLES:
+        ctx.warn(f"no reader-notebook rule for the role {{{name}}}; its text is kept")
+        return content
+    return ROLES[name](content, ctx)
 
 
 # --------------------------------------------------------------------------------------------
-# Blocks
+# Blocks: MyST's own markdown-it parser, one rule per token type
 
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}|:{3,})[ \t]*(?P<info>.*)$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[A-Za-z][\w:.+-]*)\}[ \t]*(?P<arg>.*)$")
-_TARGET = re.compile(r"^[ \t]*\([^()\s]+\)=[ \t]*$")
-_COMMENT = re.compile(r"^%.*$")
-_LABELLED_MATH = re.compile(r"\$\$(?P<body>.+?)\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
+def _parser() -> MarkdownIt:
+    """myst-parser's markdown-it set-up, with the extensions of ``_config.yml`` that add syntax."""
+    config = MdParserConfig(enable_extensions={"colon_fence", "dollarmath", "amsmath"})
+    return create_md_parser(config, RendererHTML).disable("front_matter")
+
+
+_MD = _parser()
 
 ADMONITIONS = {
-    "note": "Note",
-    "tip": "Tip",
-    "hint": "Hint",
-    "important": "Important",
-    "warning": "Warning",
-    "caution": "Caution",
-    "attention": "Attention",
-    "danger": "Danger",
-    "error": "Error",
+    **{name: name.title() for name in ("note", "tip", "hint", "important", "warning")},
+    **{name: name.title() for name in ("caution", "attention", "danger", "error")},
     "seealso": "See also",
     "todo": "To do",
 }
+
+
+@dataclass
+class Directive:
+    """One MyST directive, read by myst-parser's rules: name, argument, options, content."""
+
+    name: str
+    arg: str
+    options: dict[str, str]
+    content: str
+    ctx: Context
+
+    @classmethod
+    def read(cls, name: str, arg: str, body: str, ctx: Context) -> Directive:
+        """Options are a ``---`` YAML block or ``:key: value`` lines, read with myst-parser's
+        YAML reader (values are strings, as docutils gets them); then the content."""
+        lines = body.split("\n")
+        fenced = [i for i, line in enumerate(lines) if line.strip() == "---"]
+        if fenced[:1] == [0] and len(fenced) > 1:
+            block, rest = lines[1 : fenced[1]], lines[fenced[1] + 1 :]
+        else:
+            count = next((i for i, x in enumerate(lines) if not _OPTION.match(x)), len(lines))
+            block, rest = [x.lstrip()[1:] for x in lines[:count]], lines[count:]
+        try:
+            options = dict(options_to_items("\n".join(block))[0])
+        except TokenizeError as error:
+            ctx.warn(f"{{{name}}}: options not read: {error}")
+            options = {}
+        if rest and not rest[0].strip():
+            rest = rest[1:]
+        return cls(name.strip(), arg.strip(), options, "\n".join(rest), ctx)
+
+    def markdown(self, text: str | None = None) -> str:
+        return convert_markdown(self.content if text is None else text, self.ctx)
+
+    def caption(self, text: str) -> str:
+        return self.markdown(text).strip()
+
+    def figure_prefix(self) -> str:
+        label = self.options.get("name", "")
+        if label in self.ctx.numbers:
+            number, fmt = self.ctx.numbers[label]
+            return f"**{fmt.replace('%s', number)}.** "
+        return ""
+
+    def glued(self) -> dict | None:
+        docname, key, _ = _split_glue_key(self.arg, self.ctx, with_format=False)
+        return _glue_output(docname, key, self.ctx)
+
+
+_OPTION = re.compile(r"^\s*:[\w-]+:")
 
 
 def literalinclude_options(options: Mapping[str, str]) -> dict:
@@ -347,31 +394,6 @@ def _fence(text: str, language: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{language}\n{text.rstrip(chr(10))}\n{ticks}"
-
-
-def _split_options(body: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Directive options (``:key: value`` lines or a ``---`` YAML block) and the content."""
-    options: dict[str, str] = {}
-    i = 0
-    if body and body[0].strip() == "---":
-        end = next((j for j in range(1, len(body)) if body[j].strip() == "---"), None)
-        if end is not None:
-            for line in body[1:end]:
-                key, _, value = line.partition(":")
-                if key.strip():
-                    options[key.strip()] = value.strip().strip("\"'")
-            i = end + 1
-    else:
-        while i < len(body):
-            match = re.match(r"^\s*:([\w-]+):\s*(.*)$", body[i])
-            if not match:
-                break
-            options[match[1]] = match[2].strip()
-            i += 1
-    content = body[i:]
-    if content and not content[0].strip():
-        content = content[1:]
-    return options, content
 
 
 def _quote(markdown: str) -> str:
@@ -391,42 +413,6 @@ def _details(summary: str, content: str, *, open_: bool = False) -> str:
     return f"{opening}\n<summary>{summary}</summary>\n\n{content.strip()}\n\n</details>"
 
 
-def _caption(text: str, ctx: Context) -> str:
-    return convert_markdown("\n".join(text) if isinstance(text, list) else text, ctx).strip()
-
-
-def _figure_prefix(options: Mapping[str, str], ctx: Context) -> str:
-    label = options.get("name", "")
-    if label in ctx.numbers:
-        number, fmt = ctx.numbers[label]
-        return f"**{fmt.replace('%s', number)}.** "
-    return ""
-
-
-def _list_table(arg: str, options: Mapping[str, str], content: list[str], ctx: Context) -> str:
-    rows: list[list[str]] = []
-    for line in content:
-        if re.match(r"^\*\s+-\s", line) or line.strip() == "* -":
-            rows.append([line.split("-", 1)[1].strip()])
-        elif re.match(r"^\s+-\s", line) and rows:
-            rows[-1].append(line.strip()[1:].strip())
-        elif line.strip() and rows:
-            rows[-1][-1] += " " + line.strip()
-    if not rows:
-        return ""
-    width = max(len(row) for row in rows)
-    cells = [[re.sub(r"(?<!\\)\|", r"\\|", convert_inline(c, ctx)) for c in row] for row in rows]
-    cells = [row + [""] * (width - len(row)) for row in cells]
-    header_rows = int(options.get("header-rows", "0") or 0)
-    header = cells[0] if header_rows else [""] * width
-    body = cells[1:] if header_rows else cells
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * width]
-    lines += ["| " + " | ".join(row) + " |" for row in body]
-    prefix = _figure_prefix(options, ctx)
-    caption = f"{prefix}{convert_inline(arg, ctx)}".strip()
-    return (f"{caption}\n\n" if caption else "") + "\n".join(lines)
-
-
 def _math_block(latex: str, label: str, ctx: Context) -> str:
     latex = latex.strip("\n")
     if label:
@@ -437,134 +423,217 @@ def _math_block(latex: str, label: str, ctx: Context) -> str:
     return f"$$\n{latex}\n$$"
 
 
-def render_directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
-    """Markdown for one MyST directive (its fence removed)."""
-    options, content = _split_options(body)
-    text = "\n".join(content)
-    if name in ("dropdown",):
-        return _details(
-            _summary(arg or "Details", ctx), convert_markdown(text, ctx), open_="open" in options
-        )
-    if name == "tab-set":
-        return convert_markdown(text, ctx)
-    if name == "tab-item":
-        return _details(_summary(arg, ctx), convert_markdown(text, ctx))
-    if name in ADMONITIONS or name == "admonition":
-        title = convert_inline(arg, ctx) if name == "admonition" else ADMONITIONS[name]
-        if name != "admonition" and arg:  # the argument of a typed admonition is content
-            text = f"{arg}\n{text}"
-        inner = convert_markdown(text, ctx)
-        if "dropdown" in options.get("class", "").split():
-            return _details(_summary(arg or ADMONITIONS.get(name, ""), ctx), inner)
-        return _quote(f"**{title.strip()}**\n\n{inner.strip()}")
-    if name == "literalinclude":
-        if ctx.read_include is None:
-            ctx.warn(f"no reader for literalinclude {arg!r}")
-            return ""
-        source = strip_solution_markers(ctx.read_include(arg, dict(options)))
-        language = options.get("language") or ("python" if arg.endswith(".py") else "")
-        caption = options.get("caption")
-        block = _fence(source, language)
-        return f"*{_caption(caption or arg, ctx)}*\n\n{block}" if "caption" in options else block
-    if name in ("code-block", "code", "sourcecode"):
-        caption = options.get("caption")
-        block = _fence(text, arg.strip())
-        return f"*{_caption(caption, ctx)}*\n\n{block}" if caption else block
-    if name == "math":
-        return _math_block(text, options.get("label", ""), ctx)
-    if name == "glue:figure":
-        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
-        output = _glue_output(docname, key, ctx)
-        prefix = _figure_prefix(options, ctx)
-        alt = prefix.strip("* .") or key
-        image = "" if output is None else render_mime(output, inline=False, alt=alt)
-        caption = prefix + _caption(content, ctx)
-        return f"{image.strip()}\n\n{caption.strip()}".strip()
-    if name in ("glue", "glue:any", "glue:md"):
-        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
-        output = _glue_output(docname, key, ctx)
-        return "" if output is None else render_mime(output, inline=False, alt=key)
-    if name == "glue:math":
-        docname, key, _ = _split_glue_key(arg, ctx, with_format=False)
-        output = _glue_output(docname, key, ctx)
-        latex = _text((output or {}).get("data", {}).get("text/latex", ""))
-        return _math_block(latex.strip().strip("$"), options.get("label", ""), ctx)
-    if name in ("figure", "image"):
-        uri = arg.strip()
-        if not re.match(r"^(https?:|data:)", uri) and ctx.read_file is not None:
-            mime = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(
-                uri.rsplit(".", 1)[-1].lower(), f"image/{uri.rsplit('.', 1)[-1].lower()}"
-            )
-            uri = _data_uri(mime, ctx.read_file(arg.strip()))
-        image = _image(uri, options.get("alt", ""))
-        caption = _figure_prefix(options, ctx) + _caption(content, ctx) if content else ""
-        return f"{image}\n\n{caption}".strip()
-    if name == "list-table":
-        return _list_table(arg, options, content, ctx)
-    if name == "nb-exec-table":
-        url = ctx.url(ctx.page)
-        return f"*The table of execution times is on the [hosted page]({url}).*"
-    if name in ("toctree", "tableofcontents", "bibliography"):
+def _dropdown(d: Directive) -> str:
+    return _details(_summary(d.arg or "Details", d.ctx), d.markdown(), open_="open" in d.options)
+
+
+def _tab_item(d: Directive) -> str:
+    return _details(_summary(d.arg, d.ctx), d.markdown())
+
+
+def _admonition(d: Directive) -> str:
+    typed = d.name != "admonition"
+    title = ADMONITIONS[d.name] if typed else convert_inline(d.arg, d.ctx)
+    # the argument of a typed admonition is content
+    inner = d.markdown(f"{d.arg}\n{d.content}" if typed and d.arg else d.content)
+    if "dropdown" in d.options.get("class", "").split():
+        return _details(_summary(d.arg or ADMONITIONS.get(d.name, ""), d.ctx), inner)
+    return _quote(f"**{title.strip()}**\n\n{inner.strip()}")
+
+
+def _literalinclude(d: Directive) -> str:
+    if d.ctx.read_include is None:
+        d.ctx.warn(f"no reader for literalinclude {d.arg!r}")
         return ""
-    ctx.warn(f"no reader-notebook rule for the directive {{{name}}}; its content is kept")
-    inner = convert_markdown(text, ctx)
-    return f"**{convert_inline(arg, ctx)}**\n\n{inner}" if arg else inner
+    source = strip_solution_markers(d.ctx.read_include(d.arg, dict(d.options)))
+    language = d.options.get("language") or ("python" if d.arg.endswith(".py") else "")
+    block = _fence(source, language)
+    if "caption" not in d.options:
+        return block
+    return f"*{d.caption(d.options['caption'] or d.arg)}*\n\n{block}"
 
 
-def _convert_text(lines: list[str], ctx: Context) -> str:
-    kept = [line for line in lines if not _TARGET.match(line) and not _COMMENT.match(line)]
-    text = "\n".join(kept)
+def _code_block(d: Directive) -> str:
+    block = _fence(d.content, d.arg)
+    caption = d.options.get("caption")
+    return f"*{d.caption(caption)}*\n\n{block}" if caption else block
 
-    def labelled(match: re.Match) -> str:
-        return _math_block(match["body"], match["label"], ctx)
 
-    text = _LABELLED_MATH.sub(labelled, text)
-    return convert_inline(text, ctx)
+def _glue_figure(d: Directive) -> str:
+    output, prefix = d.glued(), d.figure_prefix()
+    alt = prefix.strip("* .") or d.arg
+    image = "" if output is None else render_mime(output, inline=False, alt=alt)
+    return f"{image.strip()}\n\n{(prefix + d.caption(d.content)).strip()}".strip()
+
+
+def _glue_block(d: Directive) -> str:
+    output = d.glued()
+    return "" if output is None else render_mime(output, inline=False, alt=d.arg)
+
+
+def _glue_math(d: Directive) -> str:
+    latex = _text((d.glued() or {}).get("data", {}).get("text/latex", ""))
+    return _math_block(latex.strip().strip("$"), d.options.get("label", ""), d.ctx)
+
+
+def _figure(d: Directive) -> str:
+    uri = d.arg
+    if not uri.startswith(("http:", "https:", "data:")) and d.ctx.read_file is not None:
+        suffix = uri.rsplit(".", 1)[-1].lower()
+        mime = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(suffix, f"image/{suffix}")
+        uri = _data_uri(mime, d.ctx.read_file(d.arg))
+    image = _image(uri, d.options.get("alt", ""))
+    caption = d.figure_prefix() + d.caption(d.content) if d.content.strip() else ""
+    return f"{image}\n\n{caption}".strip()
+
+
+def _list_table(d: Directive) -> str:
+    """A list of rows, each a list of cells: read as the nested bullet list it is."""
+    rows: list[list[str]] = []
+    depth = 0
+    for token in _MD.parse(d.content):
+        depth += {"bullet_list_open": 1, "bullet_list_close": -1}.get(token.type, 0)
+        if token.type == "list_item_open" and depth == 1:
+            rows.append([])
+        elif token.type == "list_item_open":
+            rows[-1].append("")
+        elif token.type == "inline" and depth >= 2:
+            lines = [rows[-1][-1], *(line.strip() for line in token.content.split("\n"))]
+            rows[-1][-1] = " ".join(filter(None, lines))
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    cells = [[re.sub(r"(?<!\\)\|", r"\\|", convert_inline(c, d.ctx)) for c in row] for row in rows]
+    cells = [row + [""] * (width - len(row)) for row in cells]
+    header = cells.pop(0) if int(d.options.get("header-rows") or 0) else [""] * width
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    caption = f"{d.figure_prefix()}{convert_inline(d.arg, d.ctx)}".strip()
+    return (f"{caption}\n\n" if caption else "") + "\n".join(lines)
+
+
+def _hosted_only(d: Directive) -> str:
+    return f"*The table of execution times is on the [hosted page]({d.ctx.url(d.ctx.page)}).*"
+
+
+def _unknown(d: Directive) -> str:
+    d.ctx.warn(f"no reader-notebook rule for the directive {{{d.name}}}; its content is kept")
+    return f"**{convert_inline(d.arg, d.ctx)}**\n\n{d.markdown()}" if d.arg else d.markdown()
+
+
+#: One rule per directive: ``Directive -> Markdown``.
+DIRECTIVES: dict[str, Callable[[Directive], str]] = {
+    "dropdown": _dropdown,
+    "tab-set": Directive.markdown,
+    "tab-item": _tab_item,
+    "admonition": _admonition,
+    **dict.fromkeys(ADMONITIONS, _admonition),
+    "literalinclude": _literalinclude,
+    **dict.fromkeys(("code-block", "code", "sourcecode"), _code_block),
+    "math": lambda d: _math_block(d.content, d.options.get("label", ""), d.ctx),
+    "glue:figure": _glue_figure,
+    **dict.fromkeys(("glue", "glue:any", "glue:md"), _glue_block),
+    "glue:math": _glue_math,
+    **dict.fromkeys(("figure", "image"), _figure),
+    "list-table": _list_table,
+    "nb-exec-table": _hosted_only,
+    **dict.fromkeys(("toctree", "tableofcontents", "bibliography"), lambda d: ""),
+}
+
+
+def render_directive(name: str, arg: str, body: str, ctx: Context) -> str:
+    """Markdown for one MyST directive (its fence removed)."""
+    directive = Directive.read(name, arg, body, ctx)
+    return DIRECTIVES.get(directive.name, _unknown)(directive)
+
+
+def fences(source: str, name: str) -> list[tuple[int, Directive]]:
+    """(first line, directive) of each ``{name}`` directive of a MyST text, nested ones too
+    (those get the first line of the directive they are in)."""
+    found = []
+    for token in _MD.parse(source):
+        head, _, arg = token.info.strip().partition(" ")
+        if token.type not in ("fence", "colon_fence") or not head.startswith("{"):
+            continue
+        context = Context(page="", glue={}, base_url="")
+        directive = Directive.read(head.strip("{}"), arg, token.content, context)
+        if directive.name == name:
+            found.append((token.map[0], directive))
+        else:
+            found += [(token.map[0], inner) for _, inner in fences(directive.content, name)]
+    return found
+
+
+def _fence_rule(token: Token, ctx: Context) -> str | None:
+    """A directive (a fence whose info is ``{name} argument``); None for a code fence."""
+    info = token.info.strip()
+    if not (info.startswith("{") and "}" in info):
+        return None
+    name, _, arg = info[1:].partition("}")
+    return render_directive(name, arg, token.content, ctx)
+
+
+#: One rule per block token type: its Markdown, or None to keep its source as written.
+BLOCK_RULES: dict[str, Callable[[Token, Context], str | None]] = {
+    "fence": _fence_rule,
+    "colon_fence": _fence_rule,
+    "myst_target": lambda token, ctx: "",
+    "myst_line_comment": lambda token, ctx: "",
+    "math_block_label": lambda token, ctx: _math_block(token.content, token.info, ctx),
+}
+
+
+def _roles(token: Token, source: str, ctx: Context) -> str:
+    """``source`` (the text of an inline token) with each role replaced; the rest as written."""
+    out, position = [], 0
+    for child in token.children or []:
+        if child.type != "myst_role":
+            continue
+        name = child.meta["name"]
+        words = r"\s+".join(map(re.escape, child.content.split()))  # lines may be indented
+        raw = re.escape(f"{{{name}}}") + r"(`+)\s*" + words + r"\s*\1"
+        match = re.compile(raw).search(source, position)
+        if match is not None:
+            out += [source[position : match.start()], convert_role(name, child.content, ctx)]
+            position = match.end()
+    return "".join(out) + source[position:]
+
+
+def convert_inline(text: str, ctx: Context) -> str:
+    """Replace every MyST role in ``text``; inline code spans are left alone."""
+    return "".join(_roles(token, text, ctx) for token in _MD.parseInline(text))
 
 
 def convert_markdown(text: str, ctx: Context) -> str:
-    """Plain Markdown for a MyST Markdown text: directives rendered, roles replaced."""
+    """Plain Markdown for a MyST Markdown text: directives rendered, roles replaced.
+
+    The text is tokenised by myst-parser's own markdown-it set-up. A token of a type in
+    :data:`BLOCK_RULES` (a directive, a target, a comment, a labelled equation) and an inline
+    token holding roles replace the source lines they span; every other line stays as written.
+    """
     lines = text.split("\n")
-    out: list[str] = []
-    plain: list[str] = []
-    i = 0
-    while i < len(lines):
-        match = _FENCE.match(lines[i])
-        if match is None:
-            plain.append(lines[i])
-            i += 1
+    edits: list[tuple[int, int, str]] = []
+    for token in _MD.parse(text):
+        if token.map is None:
             continue
-        indent, fence, info = match["indent"], match["fence"], match["info"].strip()
-        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        end = i + 1
-        while end < len(lines) and not closing.match(lines[end]):
-            end += 1
-        directive = _DIRECTIVE.match(info)
-        if directive is None:  # a plain code fence: verbatim
-            if fence[0] == ":":  # a colon fence without a directive is not MyST syntax
-                plain.append(lines[i])
-                i += 1
-                continue
-            if plain:
-                out.append(_convert_text(plain, ctx))
-                plain = []
-            out.append("\n".join(lines[i : end + 1]))
-            i = end + 1
-            continue
-        if plain:
-            out.append(_convert_text(plain, ctx))
-            plain = []
-        body = [
-            line[len(indent) :] if line.startswith(indent) else line for line in lines[i + 1 : end]
-        ]
-        rendered = render_directive(directive["name"], directive["arg"], body, ctx)
-        if indent:
-            rendered = "\n".join(indent + line if line else line for line in rendered.split("\n"))
-        out.append(rendered)
-        i = end + 1
-    if plain:
-        out.append(_convert_text(plain, ctx))
-    return _tidy("\n".join(out))
+        start, end = token.map
+        if token.type in BLOCK_RULES:
+            rendered = BLOCK_RULES[token.type](token, ctx)
+            if rendered is not None:
+                indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+                rendered = "\n".join(indent + x if x else x for x in rendered.split("\n"))
+                edits.append((start, end, rendered))
+        elif token.type == "inline" and any(c.type == "myst_role" for c in token.children or []):
+            if edits and edits[-1][:2] == (start, end):  # the next cell of a table row
+                edits[-1] = (start, end, _roles(token, edits[-1][2], ctx))
+            else:
+                edits.append((start, end, _roles(token, "\n".join(lines[start:end]), ctx)))
+    out, position = [], 0
+    for start, end, rendered in edits:
+        out += lines[position:start]
+        out += [rendered] if rendered else []
+        position = end
+    return _tidy("\n".join(out + lines[position:]))
 
 
 def _tidy(text: str) -> str:
@@ -577,25 +646,10 @@ def _tidy(text: str) -> str:
 
 
 _MAGIC = re.compile(r"^[ \t]*[%!]")
-#: Calls whose only effect is on the page: dropped from removed cells.
-_PAGE_ONLY_CALLS = {
-    "glue",
-    "myst_nb.glue",
-    "publish",
-    "plt.ioff",
-    "plt.close",
-    "matplotlib.pyplot.ioff",
-    "print",
-    "display",
-}
 #: Calls dropped from every cell: the page's bookkeeping.
-_BOOKKEEPING_CALLS = {
-    "glue",
-    "myst_nb.glue",
-    "publish",
-    "plt.ioff",
-    "matplotlib.pyplot.ioff",
-}
+_BOOKKEEPING_CALLS = {"glue", "myst_nb.glue", "publish", "plt.ioff", "matplotlib.pyplot.ioff"}
+#: Calls whose only effect is on the page: dropped from removed cells.
+_PAGE_ONLY_CALLS = _BOOKKEEPING_CALLS | {"plt.close", "print", "display"}
 #: Modules imported only for the page's bookkeeping: their imports are dropped.
 _BOOKKEEPING_MODULES = {"myst_nb", "pw06.publish"}
 
@@ -757,23 +811,24 @@ def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
     return True  # anything else (del, raise, global …): keep, to be safe
 
 
-def _children(stmt: ast.stmt) -> list[ast.stmt]:
+def _bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The non-empty statement lists inside a compound statement (none inside a definition)."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return []
     bodies = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
     bodies += [h.body for h in getattr(stmt, "handlers", [])]
-    return [s for body in bodies if isinstance(body, list) for s in body]
+    return [body for body in bodies if isinstance(body, list) and body]
+
+
+def _children(stmt: ast.stmt) -> list[ast.stmt]:
+    return [s for body in _bodies(stmt) for s in body]
 
 
 def _bookkeeping_edits(stmt: ast.stmt) -> list[tuple[ast.stmt, str]]:
     """(statement, replacement) pairs that remove the bookkeeping from ``stmt``."""
     if _is_bookkeeping(stmt):
         return [(stmt, "")]
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return []
-    bodies = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")]
-    bodies += [h.body for h in getattr(stmt, "handlers", [])]
-    bodies = [b for b in bodies if isinstance(b, list) and b]
+    bodies = _bodies(stmt)
     edits: list[tuple[ast.stmt, str]] = []
     emptied = []
     for body in bodies:
@@ -927,12 +982,9 @@ def setup_cell(install_spec: str, uses_tensorflow: bool) -> dict:
     }
 
 
-def reader_notebook(
-    executed: dict, ctx: Context, *, install_spec: str, uses_tensorflow: bool
-) -> dict:
-    """The reader notebook of one page, from the executed notebook of the build."""
-    cells = [c for c in executed.get("cells", []) if SETUP_TAG not in _tags(c)]
-    # Code cells, backwards: which removed statements do later cells need?
+def _code_sources(cells: list[dict]) -> dict[int, str]:
+    """Each code cell's reader source, read backwards: which removed statements do later
+    cells need?"""
     live: set[str] = set()
     code: dict[int, str] = {}
     for index in reversed(range(len(cells))):
@@ -941,11 +993,32 @@ def reader_notebook(
             continue
         source = _source(cell)
         if "remove-cell" in _tags(cell):
-            source = prune_removed_cell(source, live)
+            code[index] = prune_removed_cell(source, live)
         else:
-            source = strip_glue(source)
-        code[index] = source
-        live = _update_live(source, live)
+            code[index] = strip_glue(source)
+        live = _update_live(code[index], live)
+    return code
+
+
+def _code_cell(cell: dict, source: str) -> dict:
+    tags = _tags(cell)
+    removed = "remove-cell" in tags
+    outputs = [] if removed or "remove-output" in tags else cell.get("outputs", [])
+    return {
+        "cell_type": "code",
+        "metadata": _reader_metadata(tags),
+        "execution_count": None if removed else cell.get("execution_count"),
+        "outputs": clean_outputs(outputs),
+        "source": source,
+    }
+
+
+def reader_notebook(
+    executed: dict, ctx: Context, *, install_spec: str, uses_tensorflow: bool
+) -> dict:
+    """The reader notebook of one page, from the executed notebook of the build."""
+    cells = [c for c in executed.get("cells", []) if SETUP_TAG not in _tags(c)]
+    code = _code_sources(cells)
     out: list[dict] = [setup_cell(install_spec, uses_tensorflow)]
     for index, cell in enumerate(cells):
         kind = cell.get("cell_type")
@@ -958,19 +1031,9 @@ def reader_notebook(
                 continue
             new = {"cell_type": "markdown", "metadata": {}, "source": text}
         elif kind == "code":
-            source = code[index]
-            if not source.strip():
+            if not code[index].strip():
                 continue
-            tags = _tags(cell)
-            removed = "remove-cell" in tags
-            outputs = [] if removed or "remove-output" in tags else cell.get("outputs", [])
-            new = {
-                "cell_type": "code",
-                "metadata": _reader_metadata(tags),
-                "execution_count": None if removed else cell.get("execution_count"),
-                "outputs": clean_outputs(outputs),
-                "source": source,
-            }
+            new = _code_cell(cell, code[index])
         else:
             new = {"cell_type": "raw", "metadata": {}, "source": _source(cell)}
         new["id"] = cell.get("id") or f"cell-{index}"

@@ -35,12 +35,24 @@ from __future__ import annotations
 import ast
 import copy
 import re
+import sys
 import textwrap
 from pathlib import Path
 
 import jupytext
 import nbformat
 import yaml
+from sphinx.pycode import ModuleAnalyzer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import (  # the sibling module
+    colab_url,
+    install_spec,
+    repository,
+    setup_code,
+    solution_marker,
+    strip_solution_markers,
+)
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -62,20 +74,21 @@ class WorkbookError(ValueError):
 def clear_solutions(source: str, stub: str = CODE_STUB, strict: bool = True) -> tuple[str, bool]:
     """``source`` with each solution region replaced by ``stub``; and whether there was one.
 
-    The same rules as nbgrader's ``ClearSolutions``: a delimiter is a line whose stripped text
-    is exactly the marker; the stub takes the indentation of the BEGIN line; a nested BEGIN or
-    a missing END is an error. ``strict=False`` lets a region run to the end of ``source``:
-    code shown with ``:pyobject:`` stops before a function's final END marker.
+    As nbgrader's ``ClearSolutions``: a delimiter is a marker line (the one rule,
+    :func:`shared.solution_marker`); the stub takes the indentation of the BEGIN line; a nested
+    BEGIN or a missing END is an error. ``strict=False`` lets a region run to the end of
+    ``source``: code shown with ``:pyobject:`` stops before a function's final END marker.
     """
     out, inside, found = [], False, False
     for number, line in enumerate(source.split("\n"), start=1):
-        if line.strip() == BEGIN_SOLUTION:
+        marker = solution_marker(line)
+        if marker == "BEGIN":
             if inside:
                 raise WorkbookError(f"line {number}: nested {BEGIN_SOLUTION}")
             inside = found = True
-            indent = line[: line.find(BEGIN_SOLUTION)]
+            indent = line[: len(line) - len(line.lstrip())]
             out.extend(indent + stub_line for stub_line in stub.split("\n"))
-        elif line.strip() == END_SOLUTION:
+        elif marker == "END":
             if not inside:
                 raise WorkbookError(f"line {number}: {END_SOLUTION} without {BEGIN_SOLUTION}")
             inside = False
@@ -86,10 +99,8 @@ def clear_solutions(source: str, stub: str = CODE_STUB, strict: bool = True) -> 
     return "\n".join(out), found
 
 
-def strip_markers(source: str) -> str:
-    """``source`` without its marker lines: the whole solution, as the chapter shows it."""
-    lines = source.split("\n")
-    return "\n".join(line for line in lines if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION))
+#: ``source`` without its marker lines: the whole solution, as the chapter shows it.
+strip_markers = strip_solution_markers
 
 
 # --- Includes ----------------------------------------------------------------------------------
@@ -97,7 +108,11 @@ def strip_markers(source: str) -> str:
 
 def function_source(code_dir: Path, target: str) -> str:
     """The source of ``target`` (``package.module.function`` or ``…module.Class.method``),
-    read from the file under ``code_dir``, decorators included, dedented."""
+    read from the file under ``code_dir``, decorators included, dedented.
+
+    The lines are those of ``:pyobject:`` (Sphinx's ``ModuleAnalyzer``), which end at the last
+    statement; the comment lines indented under it follow (a final ``### END SOLUTION``).
+    """
     parts = target.split(".")
     for split in range(len(parts) - 1, 0, -1):
         path = Path(code_dir, *parts[:split]).with_suffix(".py")
@@ -106,25 +121,12 @@ def function_source(code_dir: Path, target: str) -> str:
     else:
         raise WorkbookError(f"include {target}: no module file for it under {code_dir}")
     text = path.read_text(encoding="utf-8")
-    body = ast.parse(text).body
-    node = None
-    for name in parts[split:]:
-        node = next(
-            (
-                n
-                for n in body
-                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and n.name == name
-            ),
-            None,
-        )
-        if node is None:
-            raise WorkbookError(f"include {target}: no function or class {name!r} in {path}")
-        body = node.body
-    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    tags = ModuleAnalyzer(text, ".".join(parts[:split]), str(path)).find_tags()
+    if ".".join(parts[split:]) not in tags:
+        raise WorkbookError(f"include {target}: no function or class {parts[-1]!r} in {path}")
+    _, start, end = tags[".".join(parts[split:])]
     lines = text.splitlines()
-    end = node.end_lineno  # the last statement; comments after it (### END SOLUTION) follow
-    indent = len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())
+    indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
     while end < len(lines) and lines[end].lstrip().startswith("#"):
         if len(lines[end]) - len(lines[end].lstrip()) <= indent:
             break
@@ -197,26 +199,13 @@ def nbgrader_metadata(kind: str, grade_id: str, points: int = 1) -> dict:
 
 
 def setup_cell_source(spec: str, tensorflow: bool) -> str:
-    """The first code cell: install pw06 when missing, import the checks (and TensorFlow)."""
-    lines = [
-        "# Set-up: run this cell first. It installs the handbook's package pw06 when it is",
-        "# missing (on Colab, for instance) and imports the checks.",
-        "import importlib.util",
-        "import subprocess",
-        "import sys",
-        "",
-        'if importlib.util.find_spec("pw06") is None:',
-        f'    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{spec}"])',
-        "",
-        "from pw06 import check",
-    ]
-    if tensorflow:
-        lines += [
-            "from pw06.tf_quiet import load",
-            "",
-            "_ = load()  # TensorFlow, imported once without its start-up log lines",
-        ]
-    return "\n".join(lines)
+    """The first code cell: install pw06 (``spec``: what pip installs) when missing, import the
+    checks (and TensorFlow)."""
+    return (
+        "# Set-up: run this cell first. It installs the handbook's package pw06 when it is\n"
+        "# missing (on Colab, for instance) and imports the checks.\n"
+        + setup_code(spec, tensorflow, imports=["from pw06 import check"])
+    )
 
 
 def _front_matter(text: str) -> dict:
@@ -338,13 +327,6 @@ def workbook_chapters(workbook_dir: Path) -> dict[str, tuple[str, str]]:
 # --- The link box on each chapter --------------------------------------------------------------
 
 
-def colab_url(repository_url: str, branch: str, book_path: str, notebook: str) -> str:
-    """Colab's address for ``notebook`` (a path under the book folder) on ``branch``."""
-    org_repo = repository_url.rstrip("/").split("github.com/")[-1]
-    path = f"{book_path.strip('/')}/{notebook}" if book_path.strip("/") else notebook
-    return f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{path}"
-
-
 def workbook_box(notebook: str, colab: str, solutions: bool, title: str = "") -> str:
     """The MyST admonition put under a chapter's title: it names the notebook ``notebook``
     (``<notebook>.ipynb``) that the chapter's exercise is done in (links in HTML: the files are
@@ -383,15 +365,6 @@ def _paths(app) -> tuple[Path, Path]:
     return src / app.config.handbook_workbooks_path, src / app.config.handbook_code_path
 
 
-def _repository(app) -> tuple[str, str, str]:
-    options = app.config.html_theme_options or {}
-    return (
-        options.get("repository_url", ""),
-        options.get("repository_branch", "main"),
-        options.get("path_to_docs", ""),
-    )
-
-
 def _on_config_inited(app, config):
     if not config.handbook_student_edition:
         return
@@ -408,7 +381,7 @@ def _on_source_read(app, docname, source):
     if docname not in chapters:
         return
     notebook, title = chapters[docname]
-    url, _, book_path = _repository(app)
+    url, _, book_path = repository(app.config)
     colab = colab_url(
         url,
         getattr(app.config, "handbook_notebooks_branch", "notebooks"),  # handbook.py's value
@@ -438,7 +411,7 @@ def _student_edition_transform():
             student = self.config.handbook_student_edition
             for block in list(self.document.findall(nodes.literal_block)):
                 text = block.astext()
-                if BEGIN_SOLUTION not in text:
+                if strip_markers(text) == text:  # no marker line
                     continue
                 new_text = (
                     clear_solutions(text, strict=False)[0] if student else strip_markers(text)
@@ -507,15 +480,13 @@ def _on_env_merge_info(app, env, docnames, other):
 def _on_build_finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
-    import handbook  # the sibling extension: one install spec for every notebook
-
     workbook_dir, code_dir = _paths(app)
-    url, branch, _ = _repository(app)
+    url, branch, _ = repository(app.config)
     written = write_workbooks(
         workbook_dir,
         Path(app.outdir) / "workbooks",
         code_dir=code_dir,
-        install_spec=handbook.install_spec(url, branch),
+        install_spec=install_spec(url, branch),
         solutions=not app.config.handbook_student_edition,
     )
     from sphinx.util import logging
