@@ -1,15 +1,14 @@
 """Checks on the chapter "Computational graphs" (Exercise 1): glued values in their bands,
-figures once per pass, the blank graph outside the solutions, short code lines, no float noise.
+figures once per pass, the blank graph outside the solutions, no float noise.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 import pytest
-from helpers import visible_text
+from helpers import code_cells, shown_code, visible_text
 
 PAGE = "computational_graphs"
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,39 +44,18 @@ def html(page_html):
     return page_html(PAGE)
 
 
-# --- the page's source (no build needed) ------------------------------------------------------
-def shown_sources() -> list[tuple[str, str]]:
-    """(name, source) of every ``literalinclude :pyobject:`` of the page."""
-    text = SOURCE.read_text(encoding="utf-8")
-    found = []
-    for path, name in re.findall(r"```\{literalinclude\} (\S+)\n:pyobject: (\S+)", text):
-        module = (SOURCE.parent / path).resolve()
-        source = module.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-        node = tree
-        for part in name.split("."):
-            node = next(n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == part)
-        found.append((name, ast.get_source_segment(source, node)))
-    return found
+# --- the page's source (no build needed; the rules on shown code: test_shown_code.py) ----------
+def test_the_page_shows_the_real_sources():
+    shown = {s.where.split()[-1] for s in shown_code(SOURCE)}
+    assert {"logistic_regression_graph", "Value", "node_values", "tape_gradients"} <= shown
+    assert "logistic_regression_graph_eq1" in shown and "finite_difference_error" in shown
 
 
-def test_shown_code_is_the_real_source_and_fits_72_columns():
-    shown = shown_sources()
-    names = {name for name, _ in shown}
-    assert {"logistic_regression_graph", "Value", "node_values", "tape_gradients"} <= names
-    assert "logistic_regression_graph_eq1" in names and "finite_difference_error" in names
-    long = [(name, line) for name, src in shown for line in src.splitlines() if len(line) > 72]
-    assert not long, long
-
-
-def test_code_cells_fit_72_columns_and_removed_cells_only_publish():
-    text = SOURCE.read_text(encoding="utf-8")
-    cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", text, re.S)
-    removed = [cell for cell in cells if cell.startswith(":tags: [remove-cell]")]
-    visible = [cell for cell in cells if cell not in removed]
-    assert not [line for cell in visible for line in cell.splitlines() if len(line) > 72]
+def test_removed_cells_only_publish():
+    removed = [body for tags, body in code_cells(SOURCE) if "remove-cell" in tags]
+    assert removed
     for cell in removed:
-        lines = [line for line in cell.splitlines()[1:] if line.strip()]
+        lines = [line for line in cell.splitlines() if line.strip()]
         for line in lines:  # a glue call per result, after the one import
             assert line == "from myst_nb import glue" or re.fullmatch(
                 r'glue\("\w+", [\w."\[\]()-]+, display=False\)', line
