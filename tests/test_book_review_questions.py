@@ -15,16 +15,6 @@ PAGE_SOURCE = ROOT / "book" / f"{PAGE}.md"
 MLP_PARAMS = 784 * 300 + 300 + 300 * 10 + 10
 
 
-@pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
-@pytest.fixture(scope="module")
-def html(page_html):
-    return page_html(PAGE)
-
-
 def test_q1_gates(v):
     assert (v["rq_gate_x"], v["rq_gate_y"], v["rq_gate_z"], v["rq_gate_w"]) == (3, -4, 2, -1)
     assert v["rq_gate_f"] == -20.0
