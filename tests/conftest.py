@@ -69,6 +69,18 @@ def glue(book_build) -> dict[str, dict[str, object]]:
     return read_glue(book_build)
 
 
+@pytest.fixture(scope="module")
+def v(glue, request) -> dict[str, object]:
+    """The values glued by the test module's page (the module's ``PAGE``)."""
+    return glue[request.module.PAGE]
+
+
+@pytest.fixture(scope="module")
+def html(page_html, request) -> str:
+    """The built HTML of the test module's page (the module's ``PAGE``)."""
+    return page_html(request.module.PAGE)
+
+
 @pytest.fixture(scope="session")
 def reader_kernel(tmp_path_factory) -> tuple[KernelSpecManager, Path]:
     """A kernelspec for a fresh venv with only ``./code`` and ``ipykernel`` installed."""

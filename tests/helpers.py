@@ -1,5 +1,6 @@
 """Helpers shared by the repository-level tests: paths, the book's configuration, pinned
-versions, the page text a reader sees, the jupyter-book CLI, glued values, throwaway books.
+versions, the page text a reader sees, the code a page shows, the jupyter-book CLI, glued
+values, throwaway books.
 
 Plain functions and constants, imported as ``from helpers import ...``; the pytest fixtures
 that use them live in ``conftest.py``.
@@ -12,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -65,22 +67,6 @@ def supported_pythons() -> list[str]:
 def visible_text(html: str) -> str:
     """The page's text without tags: highlighted code is split into spans, so match on this."""
     return re.sub(r"<[^>]+>", "", html)
-
-
-def long_visible_code_lines(page: str, limit: int = 76) -> list[str]:
-    """Lines over ``limit`` characters in the code cells a reader sees on ``book/<page>.md``.
-
-    Removed cells and folded inputs are skipped.
-    """
-    text = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
-    cells = re.findall(r"```{code-cell} ipython3\n(.*?)```", text, re.S)
-    return [
-        line
-        for cell in cells
-        if not cell.startswith((":tags: [remove-cell]", ":tags: [hide-input]"))
-        for line in cell.splitlines()
-        if len(line) > limit
-    ]
 
 
 def jupyter_book(*args, cwd=ROOT, env=None, timeout=1800):
@@ -221,3 +207,125 @@ def toc_part(caption: str) -> list[str]:
         if part.get("caption") == caption:
             return [chapter["file"] for chapter in part["chapters"]]
     return []
+
+
+def toc_pages() -> list[str]:
+    """Every page of the TOC, in its order: the root, then each part's chapters."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    parts = toc.get("parts", [])
+    return [toc["root"], *(chapter["file"] for part in parts for chapter in part["chapters"])]
+
+
+# --- the code a page shows, read from its MyST source (no build) ------------------------------
+#: Directives whose body is code, not Markdown.
+CODE_DIRECTIVES = {"code-cell", "code-block", "code", "sourcecode", "literalinclude"}
+#: Code-cell tags that keep a cell's source from the reader (``hide-input`` only folds it).
+HIDING_TAGS = {"remove-cell", "remove-input"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced block of a MyST page: a directive (``name`` without braces) or a plain code
+    fence (``name`` is its language, maybe empty)."""
+
+    name: str
+    argument: str
+    options: dict = field(hash=False)
+    body: str
+    line: int  # of the opening fence, 1-based
+    directive: bool = True
+
+
+def _split_options(content: str) -> tuple[dict, str, int]:
+    """A directive's options, its body, and how many lines the options took. The options are
+    a ``---`` YAML block or ``:key: value`` lines (values as strings, but ``:tags:`` a list)."""
+    lines = content.splitlines(keepends=True)
+    if lines and lines[0].strip() == "---":
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        return yaml.safe_load("".join(lines[1:end])) or {}, "".join(lines[end + 1 :]), end + 1
+    options = {}
+    for line in lines:
+        option = re.match(r"\s*:([\w-]+):(.*)", line)
+        if not option:
+            break
+        key, value = option[1], option[2].strip()
+        options[key] = yaml.safe_load(value) if key == "tags" else value
+    return options, "".join(lines[len(options) :]), len(options)
+
+
+def blocks(text: str, first_line: int = 1) -> list[Block]:
+    """The fenced blocks of MyST ``text``, in order, those nested in directives that hold
+    Markdown (dropdowns, admonitions, tabs) included; parsed with markdown-it-py, as MyST is."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.colon_fence import colon_fence_plugin
+
+    found = []
+    for token in MarkdownIt("commonmark").use(colon_fence_plugin).parse(text):
+        if token.type not in ("fence", "colon_fence"):
+            continue
+        line = first_line + token.map[0]
+        directive = re.fullmatch(r"\{([\w:-]+)\}\s*(.*)", token.info.strip())
+        if not directive:
+            found.append(Block(token.info.strip(), "", {}, token.content, line, False))
+            continue
+        name, argument = directive.groups()
+        options, body, skipped = _split_options(token.content)
+        found.append(Block(name, argument, options, body, line))
+        if name not in CODE_DIRECTIVES:
+            found += blocks(body, line + 1 + skipped)
+    return found
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Code a reader sees on a page: ``where`` names it (page line, and the object for an
+    included one), ``language`` is its highlighting language, ``lines`` its lines as shown."""
+
+    where: str
+    language: str
+    lines: tuple[str, ...]
+
+
+def pyobject_lines(module: Path, name: str) -> list[str]:
+    """The lines ``literalinclude``'s ``:pyobject: name`` shows of ``module``: the span that
+    ``sphinx.pycode.ModuleAnalyzer`` tags, as Sphinx itself selects it."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    tags = ModuleAnalyzer.for_file(str(module), module.stem).find_tags()
+    if name not in tags:
+        raise LookupError(f"{module.name} has no object {name!r} to show")
+    _, start, end = tags[name]
+    return module.read_text(encoding="utf-8").splitlines()[start - 1 : end]
+
+
+def shown_code(page: Path) -> list[Shown]:
+    """Every piece of code ``page`` (a MyST file) shows its reader: code cells not removed
+    (folded ones included), code blocks and fences, and ``literalinclude``'d objects."""
+    shown = []
+    for block in blocks(page.read_text(encoding="utf-8")):
+        where = f"{page.name}:{block.line}"
+        if block.name == "literalinclude":
+            if set(block.options) != {"pyobject"}:
+                raise ValueError(f"{where}: only :pyobject: is read, not {sorted(block.options)}")
+            name = block.options["pyobject"]
+            lines = pyobject_lines(page.parent / block.argument, name)
+            shown.append(Shown(f"{where} {name}", "python", tuple(lines)))
+            continue
+        if block.name == "code-cell" and HIDING_TAGS & set(block.options.get("tags", [])):
+            continue
+        if block.name in CODE_DIRECTIVES or not block.directive:
+            if block.name == "code-cell":
+                language = "python"
+            else:
+                language = (block.argument if block.directive else block.name) or "text"
+            shown.append(Shown(where, language, tuple(block.body.splitlines())))
+    return shown
+
+
+def code_cells(page: Path) -> list[tuple[list[str], str]]:
+    """(tags, source) of every code cell of ``page`` (a MyST file), in order."""
+    return [
+        (block.options.get("tags", []), block.body)
+        for block in blocks(page.read_text(encoding="utf-8"))
+        if block.name == "code-cell"
+    ]

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from helpers import config, long_visible_code_lines, visible_text
+from helpers import config, visible_text
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +49,6 @@ def test_no_tensorflow_noise_tracebacks_or_unresolved_roles(page_html, page):
 def test_code_cells_show_no_glue_bookkeeping(page_html, page):
     """Glue calls sit in removed cells; the reader sees the instructive code and its output."""
     assert "glue(" not in visible_text(page_html(page))
-
-
-@pytest.mark.parametrize("page", EXECUTED)
-def test_visible_code_lines_do_not_scroll(page):
-    long = long_visible_code_lines(page)
-    assert not long, long
 
 
 def test_environment_appendix_values(glue):

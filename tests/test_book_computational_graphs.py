@@ -1,15 +1,14 @@
 """Checks on the chapter "Computational graphs" (Exercise 1): glued values in their bands,
-figures once per pass, the blank graph outside the solutions, short code lines, no float noise.
+figures once per pass, the blank graph outside the solutions, no float noise.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 import pytest
-from helpers import visible_text
+from helpers import code_cells, shown_code, visible_text
 
 PAGE = "computational_graphs"
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,49 +34,18 @@ FIGURES = ["lr_fig_blank", "lr_fig_forward", "lr_fig_backward"]
 FIGURE_IDS = ["blank", "forward", "backward"]
 
 
-@pytest.fixture(scope="module")
-def values(glue):
-    return glue[PAGE]
+# --- the page's source (no build needed; the rules on shown code: test_shown_code.py) ----------
+def test_the_page_shows_the_real_sources():
+    shown = {s.where.split()[-1] for s in shown_code(SOURCE)}
+    assert {"logistic_regression_graph", "Value", "node_values", "tape_gradients"} <= shown
+    assert "logistic_regression_graph_eq1" in shown and "finite_difference_error" in shown
 
 
-@pytest.fixture(scope="module")
-def html(page_html):
-    return page_html(PAGE)
-
-
-# --- the page's source (no build needed) ------------------------------------------------------
-def shown_sources() -> list[tuple[str, str]]:
-    """(name, source) of every ``literalinclude :pyobject:`` of the page."""
-    text = SOURCE.read_text(encoding="utf-8")
-    found = []
-    for path, name in re.findall(r"```\{literalinclude\} (\S+)\n:pyobject: (\S+)", text):
-        module = (SOURCE.parent / path).resolve()
-        source = module.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-        node = tree
-        for part in name.split("."):
-            node = next(n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == part)
-        found.append((name, ast.get_source_segment(source, node)))
-    return found
-
-
-def test_shown_code_is_the_real_source_and_fits_72_columns():
-    shown = shown_sources()
-    names = {name for name, _ in shown}
-    assert {"logistic_regression_graph", "Value", "node_values", "tape_gradients"} <= names
-    assert "logistic_regression_graph_eq1" in names and "finite_difference_error" in names
-    long = [(name, line) for name, src in shown for line in src.splitlines() if len(line) > 72]
-    assert not long, long
-
-
-def test_code_cells_fit_72_columns_and_removed_cells_only_publish():
-    text = SOURCE.read_text(encoding="utf-8")
-    cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", text, re.S)
-    removed = [cell for cell in cells if cell.startswith(":tags: [remove-cell]")]
-    visible = [cell for cell in cells if cell not in removed]
-    assert not [line for cell in visible for line in cell.splitlines() if len(line) > 72]
+def test_removed_cells_only_publish():
+    removed = [body for tags, body in code_cells(SOURCE) if "remove-cell" in tags]
+    assert removed
     for cell in removed:
-        lines = [line for line in cell.splitlines()[1:] if line.strip()]
+        lines = [line for line in cell.splitlines() if line.strip()]
         for line in lines:  # a glue call per result, after the one import
             assert line == "from myst_nb import glue" or re.fullmatch(
                 r'glue\("\w+", [\w."\[\]()-]+, display=False\)', line
@@ -86,15 +54,14 @@ def test_code_cells_fit_72_columns_and_removed_cells_only_publish():
 
 # --- glued values (full build) ----------------------------------------------------------------
 @pytest.mark.slow
-def test_inputs_and_gradients_are_the_cs231n_neuron(values):
+def test_inputs_and_gradients_are_the_cs231n_neuron(v):
     for key, expected in CS231N.items():
-        assert isinstance(values[key], float), key
-        assert values[key] == pytest.approx(expected, abs=5e-5), key
+        assert isinstance(v[key], float), key
+        assert v[key] == pytest.approx(expected, abs=5e-5), key
 
 
 @pytest.mark.slow
-def test_gradients_follow_the_gate_rules(values):
-    v = values
+def test_gradients_follow_the_gate_rules(v):
     assert v["lr_grad_b"] == pytest.approx(v["lr_yhat"] * (1 - v["lr_yhat"]), abs=1e-12)
     assert v["lr_grad_w1"] == pytest.approx(v["lr_x1"] * v["lr_grad_b"], abs=1e-12)
     assert v["lr_grad_x1"] == pytest.approx(v["lr_w1"] * v["lr_grad_b"], abs=1e-12)
@@ -103,18 +70,16 @@ def test_gradients_follow_the_gate_rules(values):
 
 
 @pytest.mark.slow
-def test_chains_in_the_prose_check_at_the_shown_digits(values):
+def test_chains_in_the_prose_check_at_the_shown_digits(v):
     """ "0.1966 × 2 = 0.3932": the rounded numbers on the page multiply out."""
-    v = values
     upstream = round(v["lr_grad_b"], 4)
     assert round(upstream * v["lr_w1"], 4) == round(v["lr_grad_x1"], 4)
     assert round(upstream * v["lr_x1"], 4) == round(v["lr_grad_w1"], 4)
 
 
 @pytest.mark.slow
-def test_eq1_numbers(values):
+def test_eq1_numbers(v):
     """Eq. 1 as printed: z = wᵀx − b = 7, ŷ = 0.9991, ∂ŷ/∂b = −ŷ(1 − ŷ) < 0 < eq. 2's."""
-    v = values
     assert (v["lr_eq1_z"], v["lr_z"]) == (7.0, 1.0)
     assert v["lr_eq1_yhat"] == pytest.approx(0.9991, abs=5e-5)
     assert v["lr_eq1_grad_b"] == pytest.approx(-v["lr_eq1_yhat"] * (1 - v["lr_eq1_yhat"]))
@@ -122,23 +87,22 @@ def test_eq1_numbers(values):
 
 
 @pytest.mark.slow
-def test_graph_sizes(values):
-    assert values["lr_node_count"] == 8  # ≥ 7, the lab's "about 7 nodes"
+def test_graph_sizes(v):
+    assert v["lr_node_count"] == 8  # ≥ 7, the lab's "about 7 nodes"
 
 
 @pytest.mark.slow
-def test_three_checks_agree(values):
-    eps = values["lr_float64_eps"]
+def test_three_checks_agree(v):
+    eps = v["lr_float64_eps"]
     assert eps == 2.0**-52
     for key in ("lr_max_abs_diff_tf", "lr_max_abs_diff_shortcut"):  # "a few rounding steps"
-        assert 0.0 <= values[key] <= 8 * eps, key
-    assert 1e-12 <= values["lr_max_abs_diff_fd"] <= 1e-9
+        assert 0.0 <= v[key] <= 8 * eps, key
+    assert 1e-12 <= v["lr_max_abs_diff_fd"] <= 1e-9
 
 
 @pytest.mark.slow
-def test_finite_difference_error_is_truncation_and_rounding(values):
+def test_finite_difference_error_is_truncation_and_rounding(v):
     """At h = 1e-5 both estimates are comparable and the measurement is of their order."""
-    v = values
     assert v["lr_fd_h"] == 1e-5
     assert v["lr_fd_rounding"] == pytest.approx(v["lr_float64_eps"] / v["lr_fd_h"])
     assert 0.1 <= v["lr_fd_truncation"] / v["lr_fd_rounding"] <= 10  # "comparable"
@@ -148,9 +112,9 @@ def test_finite_difference_error_is_truncation_and_rounding(values):
 
 
 @pytest.mark.slow
-def test_figures_and_tables_are_glued(values):
+def test_figures_and_tables_are_glued(v):
     for key in [*FIGURES, "lr_table_forward", "lr_table_backward"]:
-        assert key in values, key
+        assert key in v, key
 
 
 # --- the rendered page ------------------------------------------------------------------------
@@ -168,8 +132,8 @@ def test_each_pass_is_drawn_once_and_the_blank_graph_is_outside_the_solutions(ht
     for name in ("forward", "backward"):  # the filled-in graphs are solutions
         assert inside_dropdown(html, html.index(f'id="fig-computational-graphs-{name}"'))
     text = visible_text(html)
-    assert "blank=True, local_grads=True" in text  # slots for values, gradients, edges
-    assert "values=False, local_grads=True" in text  # the backward figure labels its edges
+    assert "blank=True, local_grads=True" in text  # slots for v, gradients, edges
+    assert "v=False, local_grads=True" in text  # the backward figure labels its edges
 
 
 @pytest.mark.slow

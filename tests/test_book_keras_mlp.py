@@ -16,11 +16,6 @@ PAGE = "keras_mlp"
 
 
 @pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
-@pytest.fixture(scope="module")
 def default_data(glue):
     """True when the chapters ran on the default offline sample (the bands apply)."""
     return glue["lowlevel_mlp"]["dataset_name"].startswith("MNIST, 5,000-digit sample")

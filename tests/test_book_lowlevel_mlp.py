@@ -15,11 +15,6 @@ PAGE = "lowlevel_mlp"
 
 
 @pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
-@pytest.fixture(scope="module")
 def default_data(v):
     """True when the chapter ran on the default offline sample (the lab's bands apply)."""
     return v["dataset_name"].startswith("MNIST, 5,000-digit sample")

@@ -12,18 +12,7 @@ pytestmark = pytest.mark.slow
 
 PAGE = "review_questions"
 PAGE_SOURCE = ROOT / "book" / f"{PAGE}.md"
-MODULE = ROOT / "code" / "pw06" / f"{PAGE}.py"
 MLP_PARAMS = 784 * 300 + 300 + 300 * 10 + 10
-
-
-@pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
-@pytest.fixture(scope="module")
-def html(page_html):
-    return page_html(PAGE)
 
 
 def test_q1_gates(v):
@@ -144,21 +133,3 @@ def test_every_demo_behind_a_claim_shows_its_source():
     shown = set(re.findall(r":pyobject: (\w+)", source))
     missing = called - shown
     assert not missing, f"called on the page, source not shown: {sorted(missing)}"
-
-
-def test_shown_code_of_the_module_fits_the_page():
-    """literalinclude'd functions of review_questions.py: visible lines <= 72 characters."""
-    import ast
-
-    source = PAGE_SOURCE.read_text(encoding="utf-8")
-    shown = re.findall(r"review_questions\.py\n:pyobject: (\w+)", source)
-    module = MODULE.read_text(encoding="utf-8")
-    lines = module.splitlines()
-    nodes = {n.name: n for n in ast.parse(module).body if hasattr(n, "name")}
-    long = [
-        f"{name}: {lines[i]}"
-        for name in shown
-        for i in range(nodes[name].lineno - 1, nodes[name].end_lineno)
-        if len(lines[i]) > 72
-    ]
-    assert not long, long

@@ -9,11 +9,6 @@ pytestmark = pytest.mark.slow
 PAGE = "savedmodel_devices"
 
 
-@pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
 def test_savedmodel_round_trip(v):
     assert "saved_model.pb" in v["rq_export_files"]
     assert 0.0 <= v["rq_export_max_abs_diff"] <= 1e-6

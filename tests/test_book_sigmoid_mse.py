@@ -10,11 +10,6 @@ pytestmark = pytest.mark.slow
 PAGE = "sigmoid_mse"
 
 
-@pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
 def test_sigmoid_mse_gradient_is_smaller(v, glue):
     assert v["lowlevel_grad_ratio"] > 2
     assert 0 < v["lowlevel_sigma_prime_init"] <= 0.25

@@ -10,11 +10,6 @@ pytestmark = pytest.mark.slow
 PAGE = "tf_function"
 
 
-@pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
 def test_the_traced_lr_graph_matches_the_hand_graph(v, glue):
     nodes = glue["computational_graphs"]["lr_node_count"]
     assert v["lr_tf_compute_op_count"] == nodes

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.slow
 PAGE = "timing"
 
 
-@pytest.fixture(scope="module")
-def v(glue):
-    return glue[PAGE]
-
-
 def test_when_a_graph_pays(v):
     verdict = v["rq_overhead_verdict"]
     small, large = (float(x) for x in re.findall(r"×(\d+\.\d)", verdict))

@@ -113,14 +113,15 @@ class Row:
 
 
 def timed_epochs(runs, times: str) -> list[float]:
-    """The timed repeats among the ``times`` ("wall" or "cpu") of ``runs``: every epoch but
-    the first run's first (the warm-up, with the tracing) and, in every run, the epochs that
-    include set-up (``Run.setup_epochs``: Keras's ``fit``). All epochs if none is left."""
-    timed = [
-        t
-        for i, run in enumerate(runs)
-        for t in getattr(run, times)[max(run.setup_epochs, 1 if i == 0 else 0) :]
-    ]
+    """The timed repeats among the ``times`` ("wall" or "cpu") of
+    ``runs``: every epoch but the first run's first (the warm-up, with
+    the tracing) and, in every run, the epochs that include set-up
+    (``Run.setup_epochs``: Keras's ``fit``). All epochs if none is left.
+    """
+    timed = []
+    for i, run in enumerate(runs):
+        skipped = max(run.setup_epochs, 1 if i == 0 else 0)
+        timed += getattr(run, times)[skipped:]
     return timed or list(getattr(runs[0], times))
 
 

@@ -149,39 +149,53 @@ class PairedDifference:
 
 
 def paired_difference(
-    correct_a, correct_b, *, identical_weights: bool = False, confidence: float = CONFIDENCE
+    correct_a,
+    correct_b,
+    *,
+    identical_weights: bool = False,
+    confidence: float = CONFIDENCE,
 ) -> PairedDifference:
-    """Compare variants A and B trained with the same seeds and scored on the same test digits.
+    """Compare variants A and B trained with the same seeds and scored
+    on the same test digits.
 
-    ``correct_a``, ``correct_b``: one row per seed (the same seeds, in the same order), one
-    column per test digit, True where that run classifies the digit correctly. McNemar's exact
-    test on the discordant digits pooled over the seeds: significant when its two-sided p-value
-    is below ``1 − confidence``. ``identical_weights``: the two variants ended with the same
-    weights, bit for bit, for every seed (then no digit can differ).
+    ``correct_a``, ``correct_b``: one row per seed (the same seeds, in
+    the same order), one column per test digit, True where that run
+    classifies the digit correctly. McNemar's exact test on the
+    discordant digits pooled over the seeds: significant when its
+    two-sided p-value is below ``1 − confidence``.
+    ``identical_weights``: the two variants ended with the same weights,
+    bit for bit, for every seed (then no digit can differ).
     """
     a = _correctness(correct_a, "correct_a")
     b = _correctness(correct_b, "correct_b")
     if a.shape != b.shape:
         raise ValueError(
-            "correct_a and correct_b must hold the same seeds and test digits, got shapes "
-            f"{a.shape} and {b.shape}"
+            "correct_a and correct_b must hold the same seeds and test "
+            f"digits, got shapes {a.shape} and {b.shape}"
         )
     if not 0.5 <= confidence < 1.0:
-        raise ValueError(f"confidence must be in [0.5, 1), got {confidence!r}")
+        raise ValueError(
+            f"confidence must be in [0.5, 1), got {confidence!r}",
+        )
     seeds, n_test = a.shape
     worse, better = int(np.sum(a & ~b)), int(np.sum(~a & b))
     if identical_weights and worse + better:
-        raise ValueError(
-            f"identical_weights=True, but the predictions differ on {worse + better} digits"
-        )
-    per_seed = 100.0 * (a.mean(axis=1) - b.mean(axis=1))  # error of B − error of A
-    scale = 100.0 / (seeds * n_test)  # points per discordant digit, pooled over the seeds
+        message = "identical_weights=True, but the predictions differ"
+        raise ValueError(f"{message} on {worse + better} digits")
+    # error of B − error of A, per seed
+    per_seed = 100.0 * (a.mean(axis=1) - b.mean(axis=1))
+    # points per discordant digit, pooled over the seeds
+    scale = 100.0 / (seeds * n_test)
     n = worse + better
     if n:
         test = stats.binomtest(worse, n, 0.5)
         p_value = float(test.pvalue)
-        interval = test.proportion_ci(confidence_level=confidence, method="exact")
-        low, high = (scale * n * (2 * q - 1) for q in (interval.low, interval.high))
+        interval = test.proportion_ci(
+            confidence_level=confidence,
+            method="exact",
+        )
+        bounds = (interval.low, interval.high)
+        low, high = (scale * n * (2 * q - 1) for q in bounds)
     else:
         p_value, low, high = 1.0, 0.0, 0.0
     if identical_weights:
@@ -189,7 +203,8 @@ def paired_difference(
     elif n == 0:
         verdict = SAME_DIGITS
     else:
-        verdict = SIGNIFICANT if p_value < 1.0 - confidence else WITHIN_NOISE
+        significant = p_value < 1.0 - confidence
+        verdict = SIGNIFICANT if significant else WITHIN_NOISE
     error = 100.0 * float(np.mean(~np.concatenate([a, b])))
     return PairedDifference(
         mean=scale * (worse - better),
@@ -242,14 +257,16 @@ def shared_difficulty(error: float, discordance: float) -> float:
 
 
 def simulate_pairs(rng, *, seeds, n_test, error_a, error_b, rho):
-    """Per-digit correctness of variants A and B, one row per seed, on one simulated test set:
-    the digits' difficulties are shared by every run (the shared test digits), each run adds
-    its own noise (the seed). Errors in percent; ``rho`` from :func:`shared_difficulty`."""
+    """Per-digit correctness of variants A and B, one row per seed, on
+    one simulated test set: the digits' difficulties are shared by every
+    run (the shared test digits), each run adds its own noise (the
+    seed). Errors in percent; ``rho`` from :func:`shared_difficulty`."""
     difficulty = rng.standard_normal(n_test)
     shared = math.sqrt(rho) * difficulty
 
     def correct(error):
-        noise = math.sqrt(1.0 - rho) * rng.standard_normal((seeds, n_test))
+        own = rng.standard_normal((seeds, n_test))
+        noise = math.sqrt(1.0 - rho) * own
         return shared + noise >= stats.norm.ppf(error / 100.0)
 
     return correct(error_a), correct(error_b)
@@ -265,16 +282,25 @@ def rejection_rate(
     simulations,
     seed,
 ) -> float:
-    """The fraction of ``simulations`` pairs of variants, B worse than A by ``difference``
-    points, that :func:`paired_difference`'s rule (at ``CONFIDENCE``) calls significant."""
-    if isinstance(simulations, bool) or not isinstance(simulations, int) or simulations < 1:
-        raise ValueError(f"simulations must be a positive integer, got {simulations!r}")
+    """The fraction of ``simulations`` pairs of variants, B worse than A
+    by ``difference`` points, that :func:`paired_difference`'s rule (at
+    ``CONFIDENCE``) calls significant."""
+    integer = isinstance(simulations, int)
+    if isinstance(simulations, bool) or not integer or simulations < 1:
+        problem = "simulations must be a positive integer"
+        raise ValueError(f"{problem}, got {simulations!r}")
     rng = np.random.default_rng(seed)
     rho = shared_difficulty(error, discordance)
-    worse, better = np.empty(simulations, int), np.empty(simulations, int)
+    worse = np.empty(simulations, int)
+    better = np.empty(simulations, int)
     for k in range(simulations):
         a, b = simulate_pairs(
-            rng, seeds=seeds, n_test=n_test, error_a=error, error_b=error + difference, rho=rho
+            rng,
+            seeds=seeds,
+            n_test=n_test,
+            error_a=error,
+            error_b=error + difference,
+            rho=rho,
         )
         worse[k], better[k] = np.sum(a & ~b), np.sum(~a & b)
     return float(np.mean(mcnemar_p(worse, better) < 1.0 - CONFIDENCE))
