@@ -37,10 +37,7 @@ def glue_bookkeeping(shown: Shown) -> list[str]:
 
 RULES = {"at most 72 columns": too_wide, "no glue bookkeeping": glue_bookkeeping}
 #: Pages whose only offender sits in a module another branch is rewriting: (page, rule) -> why.
-KNOWN = {
-    ("installation", "at most 72 columns"): "fixed by i19-pkg's refactor",
-    ("keras_mlp", "at most 72 columns"): "fixed by i19-pkg's refactor",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def cases():

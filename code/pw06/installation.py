@@ -70,15 +70,15 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def python_support(distribution: str = "tensorflow") -> PythonSupport:
-    """Read ``Requires-Python`` and the ``Python :: 3.x`` classifiers of an installed package."""
+    """Read ``Requires-Python`` and the ``Python :: 3.x`` classifiers
+    of an installed package."""
     meta = metadata.metadata(distribution)
     prefix = "Programming Language :: Python :: "
     versions = set()
     for classifier in meta.get_all("Classifier") or []:
-        if classifier.startswith(prefix):
-            value = classifier[len(prefix) :]
-            if value.count(".") == 1 and value.replace(".", "").isdigit():
-                versions.add(value)
+        value = classifier.removeprefix(prefix)
+        if value != classifier and re.fullmatch(r"\d+\.\d+", value):
+            versions.add(value)
     return PythonSupport(
         distribution=meta["Name"],
         version=meta["Version"],
