@@ -67,7 +67,7 @@ def cases() -> list[dict]:
         sources[func.__name__] = source(func).replace(old, new)
         runs = [[a_check.__name__, func.__name__, {}]]
         found.append({"label": label, "sources": sources, "runs": runs, "hint": hint})
-    for label, ((name, old, new), failing, hint) in tc.NOTEBOOK_MISTAKES.items():
+    for label, ((name, old, new), _failing, hint) in tc.NOTEBOOK_MISTAKES.items():
         if reference[name].count(old) != 1:
             continue
         sources = dict(reference)

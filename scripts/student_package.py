@@ -75,8 +75,8 @@ def stage(into: Path) -> Path:
     text, n = re.subn(r'(?m)^version = "([^"+]+)"$', rf'version = "\1+{LOCAL_VERSION}"', text)
     assert n == 1, "pyproject.toml: no version line"
     text = text.replace(
-        "[tool.setuptools]", '[tool.setuptools.package-data]\npw06 = ["_reference.json"]\n\n'
         "[tool.setuptools]",
+        '[tool.setuptools.package-data]\npw06 = ["_reference.json"]\n\n[tool.setuptools]',
     )
     pyproject.write_text(text, encoding="utf-8")
     return target
