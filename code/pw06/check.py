@@ -1319,8 +1319,8 @@ def train_step(fn) -> str:
     if all(_close(m, -w) for m, w in zip(moved, wanted, strict=True)):
         raise Mistake(
             "the parameters moved up the gradient",
-            "update sign flipped: gradient descent subtracts, p.assign_sub(learning_rate * g) "
-            "(assign_add climbs the loss)",
+            "update sign flipped: gradient descent subtracts the scaled gradient with "
+            "assign_sub (assign_add climbs the loss)",
         )
     if all(_close(m, w / lr) for m, w in zip(moved, wanted, strict=True)):
         raise Mistake("the step ignores the learning rate", "scale the gradient: learning_rate * g")
@@ -1482,8 +1482,8 @@ def fit(fn) -> str:
 
 LOSSES_HINT = (
     "before history.add_epoch(epoch, losses, rate), `losses` must hold this epoch's step "
-    "losses, one Python float per mini-batch in order: losses = [] before the loop over the "
-    "mini-batches, losses.append(float(loss)) after each step"
+    "losses, one Python float per mini-batch in order: an empty list before the loop over "
+    "the mini-batches, and float(loss) appended to it after each step"
 )
 
 
