@@ -31,6 +31,7 @@ import check_answers
 import student_package
 
 pytestmark = pytest.mark.slow
+NO_NETWORK = "http://127.0.0.1:9"  # the discard port: nothing listens (as conftest.py's)
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +236,6 @@ def test_what_the_workbooks_import_as_given_works_in_the_student_package(student
 @pytest.fixture(scope="module")
 def student_kernel(student_venv, tmp_path_factory) -> dict:
     """A kernel running in the student venv, with no network."""
-    from conftest import NO_NETWORK
     from jupyter_client.kernelspec import KernelSpecManager
 
     kernels = tmp_path_factory.mktemp("student-kernels")
