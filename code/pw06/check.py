@@ -28,6 +28,11 @@ a failed check also raises :class:`CheckFailed`, so that its test cell scores ze
 checked … fix it first" line does not raise: the one mistake already costs the points of the
 check that names it (whose cell fails), and is not charged twice.
 
+In the student package (the student edition's wheel, without the solutions) the reference
+versions are results recorded when the wheel was built, for the checks' fixed problems
+(:mod:`pw06.recorded`); the lines printed are the same. For an input that was not recorded,
+the check says so: ``✗ fit: not checked — no reference result for train_step …``.
+
 Importing this module does not import TensorFlow; the checks that need it load it.
 """
 
