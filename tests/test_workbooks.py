@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -669,6 +670,15 @@ See {{numref}}`fig-secret` and {{ref}}`that figure <fig-secret>`.
 """
 
 
+MINI_WHEEL = "https://example.org/site/pw06-1.0.0+student-py3-none-any.whl"
+
+
+def setup_cell(notebook: Path) -> str:
+    """The set-up cell of a built workbook: its first code cell."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    return next(c.source for c in cells if c.cell_type == "code")
+
+
 def minibook(root: Path, student: bool) -> Path:
     """A one-page book with a solution dropdown, a folded output, a referenced figure and the
     code of a function with a solution region; built with or without the student edition."""
@@ -678,6 +688,8 @@ def minibook(root: Path, student: bool) -> Path:
     settings["sphinx"]["config"].update(
         handbook_student_edition=student, handbook_workbooks_path="../wb", handbook_code_path=".."
     )
+    if student:
+        settings["sphinx"]["config"]["handbook_student_wheel"] = MINI_WHEEL
     (book / "_config.yml").write_text(yaml.safe_dump(settings))
     (book / "book" / "index.md").write_text(MINI_PAGE)
     (book / "pkg" / "mod.py").write_text(REGION.replace("z = x * y", f"z = x * y  # {SECRET}"))
@@ -728,6 +740,8 @@ def test_the_student_edition_mechanics_on_a_minibook(tmp_path):
     assert not (student / "workbooks" / "solutions").exists()
     assert (student / "workbooks" / "index.ipynb").is_file()
     assert not (student / "_sources").exists(), "no page sources (they hold the solutions)"
+    assert f'"{MINI_WHEEL}"' in setup_cell(student / "workbooks" / "index.ipynb")
+    assert "git+" in setup_cell(normal / "workbooks" / "index.ipynb"), "the full package"
 
 
 def solution_prose(page: str) -> list[str]:
@@ -783,6 +797,20 @@ def test_the_student_edition_of_the_book_holds_no_solution(book_build, student_s
     assert not (student_site / "_sources").exists()
     for name in WORKBOOKS:
         assert (student_site / "workbooks" / f"{name}.ipynb").is_file()
+    # the student package: published, installed by the set-up cells, without solution code
+    (wheel,) = student_site.glob("pw06-*+student-py3-none-any.whl")
+    for name in WORKBOOKS:
+        cell = setup_cell(student_site / "workbooks" / f"{name}.ipynb")
+        assert f'/{wheel.name}"' in cell and "git+" not in cell, cell
+    assert f'href="{wheel.name}"' in (student_site / "lowlevel_mlp.html").read_text()
+    flat = [" ".join(line.split()) for line in regions]
+    with zipfile.ZipFile(wheel) as archive:
+        packed = " ".join(
+            " ".join(archive.read(n).decode("utf-8", errors="replace").split())
+            for n in archive.namelist()
+        )
+    assert "def train_step(" in packed, "the package is there, its solutions are not"
+    assert not [line for line in flat if line and line in packed]
 
 
 def solution_lines(source: str) -> list[str]:

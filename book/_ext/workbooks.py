@@ -382,14 +382,24 @@ def _on_source_read(app, docname, source):
         return
     notebook, title = chapters[docname]
     url, _, book_path = repository(app.config)
+    branch = getattr(app.config, "handbook_notebooks_branch", "notebooks")  # handbook.py's
+    if app.config.handbook_student_edition:
+        branch = app.config.handbook_student_notebooks_branch  # blanks installing the wheel
     colab = colab_url(
         url,
-        getattr(app.config, "handbook_notebooks_branch", "notebooks"),  # handbook.py's value
+        branch,
         book_path,
         f"workbooks/{notebook}.ipynb",
     )
     solutions = not app.config.handbook_student_edition
     box = workbook_box(notebook, colab, solutions=solutions, title=title)
+    wheel = app.config.handbook_student_wheel
+    if app.config.handbook_student_edition and wheel:
+        link = (
+            f'Its set-up cell installs the <a href="{wheel.rsplit("/", 1)[-1]}" download>'
+            "student package</a> (pw06 without the solutions)."
+        )
+        box = box.replace("\n:::\n\n", f" {link}\n:::\n\n", 1)
     source[0] = inject_after_title(source[0], box)
 
 
@@ -486,7 +496,11 @@ def _on_build_finished(app, exception):
         workbook_dir,
         Path(app.outdir) / "workbooks",
         code_dir=code_dir,
-        install_spec=install_spec(url, branch),
+        install_spec=(
+            app.config.handbook_student_wheel
+            if app.config.handbook_student_edition and app.config.handbook_student_wheel
+            else install_spec(url, branch)
+        ),
         solutions=not app.config.handbook_student_edition,
     )
     from sphinx.util import logging
@@ -498,6 +512,10 @@ def setup(app):
     app.add_config_value("handbook_workbooks_path", "../workbooks", "env")
     app.add_config_value("handbook_code_path", "../code", "env")
     app.add_config_value("handbook_student_edition", False, "env")
+    # The student edition: the student wheel's address (the set-up cells install it) and the
+    # branch that holds its blank workbooks (the Colab buttons' target).
+    app.add_config_value("handbook_student_wheel", "", "env")
+    app.add_config_value("handbook_student_notebooks_branch", "student-notebooks", "env")
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
     app.add_transform(_student_edition_transform())

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pw06 import lowlevel_mlp as ll
 from pw06.data import N_CLASSES, N_FEATURES
+from pw06.lowlevel_mlp import init_params
 from pw06.tf_quiet import load
 
 tf = load()
@@ -35,7 +36,7 @@ def _output_activation(output: str):
 def initial_weights(n_inputs, n_hidden, n_outputs, seed) -> list:
     """The low-level chapter's initial ``[W1, b1, W2, b2]`` for
     ``seed``, as NumPy arrays (``init_params`` checks the sizes)."""
-    params = ll.init_params(n_inputs, n_hidden, n_outputs, seed)
+    params = init_params(n_inputs, n_hidden, n_outputs, seed)  # a workbook's own
     return [p.numpy() for p in params]
 
 
