@@ -471,9 +471,9 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--report",
         type=Path,
-        default=Path(DEFAULT_REPORT),
+        default=None,
         metavar="PATH",
-        help="default: report.md",
+        help="default: report.md, packed when it exists (a lab not yet finished has none)",
     )
     cli.add_argument(
         "--student",
@@ -526,13 +526,19 @@ def _check_inputs(args) -> tuple[str, str, Path, dict, str, list[str]]:
         notebooks[path.name] = (path, read_notebook(path))
     if not notebooks:
         raise HandinError("no notebook to hand in")
-    if not args.report.is_file():
+    if args.report is None:
+        # The default report is written by the lab notebook's last cell: a lab not finished
+        # yet has none, and is still handed in (the zip says the report is missing).
+        args.report = Path(DEFAULT_REPORT)
+        if not args.report.exists():
+            args.report = None
+    if args.report is not None and not args.report.is_file():
         raise HandinError(
             f"{args.report}: no such file{_where(args.report)}. The last cell of your lab "
             "notebook writes report.md; complete it, or name yours with --report PATH"
         )
     try:
-        report = args.report.read_text(encoding="utf-8")
+        report = args.report.read_text(encoding="utf-8") if args.report else None
     except UnicodeDecodeError:
         raise HandinError(f"{args.report}: not a text file (UTF-8 Markdown expected)") from None
     if args.kernel:
@@ -547,7 +553,7 @@ def _check_inputs(args) -> tuple[str, str, Path, dict, str, list[str]]:
             f"ipykernel is not installed in {sys.executable}: "
             "python -m pip install ipykernel (or name a kernel with --kernel)"
         )
-    return student, how, target, notebooks, report, report_figures(report)
+    return student, how, target, notebooks, report, report_figures(report or "")
 
 
 def _figures(report_path: Path, wanted: list[str]) -> tuple[dict[str, bytes], list[dict]]:
@@ -656,9 +662,12 @@ def hand_in(args) -> int:
             log = Path(scratch.name) / f"kernel-{number}.log"
             stopped = execute(notebook, kernel=args.kernel, timeout=args.timeout, cwd=work, log=log)
             results.append(_finish(notebook, name, stopped, started, files))
-    files["report.md"] = report.encode("utf-8")
-    figures, figure_problems = _figures(args.report, wanted)
-    placeholders = sum(f"> {REPORT_TODO} — " in line for line in report.splitlines())
+    if report is None:
+        figures, figure_problems, placeholders = {}, [], 0
+    else:
+        files["report.md"] = report.encode("utf-8")
+        figures, figure_problems = _figures(args.report, wanted)
+        placeholders = sum(f"> {REPORT_TODO} — " in line for line in report.splitlines())
     for figure, data in figures.items():
         files.setdefault(figure, data)
 
@@ -670,14 +679,16 @@ def hand_in(args) -> int:
         "kernel": args.kernel or "this Python",
         "notebooks": [result.manifest() for result in results],
         "report": {
-            "file": "report.md",
+            "file": "report.md" if report is not None else None,
             "figures": sorted(figures),
             "problems": figure_problems,
             "placeholders": placeholders,
         },
     }
     manifest["summary"] = {
-        "complete": all(r.complete for r in results) and not (figure_problems or placeholders),
+        "complete": all(r.complete for r in results)
+        and report is not None
+        and not (figure_problems or placeholders),
         "checks_passed": sum(r.passed for r in results),
         "checks_failed": sum(r.failed for r in results),
         "blanks": [f"{r.name}: {b['name']}" for r in results for b in r.required(r.blanks)],
@@ -692,6 +703,11 @@ def hand_in(args) -> int:
     for result in results:
         if lines := _problems(result):
             problems += [f"  {result.name}", *lines]
+    if report is None:
+        problems += [
+            f"  {DEFAULT_REPORT}",
+            "    not written yet: the last cell of your lab notebook writes it once the lab runs",
+        ]
     if figure_problems or placeholders:
         problems.append(f"  {args.report.name}")
         problems += [f"    figure {p['figure']}: {p['problem']}" for p in figure_problems]

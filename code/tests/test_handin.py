@@ -318,7 +318,11 @@ BAD = {
         [],
         "mlp.ipynb: no such file",
     ),
-    "missing report": (lambda lab: (lab / "report.md").unlink(), [], "report.md: no such file"),
+    "missing named report": (
+        lambda lab: None,
+        ["--report", "notes/report.md"],
+        "notes/report.md: no such file",
+    ),
     "not JSON": (not_json, [], "mlp.ipynb: not a notebook (not JSON"),
     "JSON but not a notebook": (not_a_notebook, [], "mlp.ipynb: JSON, but not a Jupyter notebook"),
     "zip exists": (zip_exists, [], "pw06-alice.zip exists already; add --force"),
@@ -342,6 +346,19 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(lab, caps
     )
     assert captured.out == ""  # nothing ran
     assert files_in(lab) == before  # no zip, no temporary file, the old zip untouched
+
+
+def test_a_lab_without_its_report_yet_is_still_handed_in(lab, capsys):
+    """The lab notebook's last cell writes report.md: a student who has not got that far
+    still hands in, and is told the report is missing."""
+    (lab / "report.md").unlink()
+    assert handin.main(["--student", "alice"]) == 0
+    out = capsys.readouterr().out
+    files, manifest = unpack(lab / "pw06-alice.zip")
+    assert "report.md" not in files and "report_files/curve.png" not in files
+    assert manifest["report"]["file"] is None
+    assert manifest["summary"]["complete"] is False
+    assert "  report.md\n    not written yet: the last cell of your lab notebook" in out
 
 
 def test_a_kernel_that_cannot_start_is_bad_input(lab, capsys, monkeypatch, tmp_path_factory):
