@@ -35,8 +35,9 @@ def _output_activation(output: str):
 
 def initial_weights(n_inputs, n_hidden, n_outputs, seed) -> list:
     """The low-level chapter's initial ``[W1, b1, W2, b2]`` for
-    ``seed``, as NumPy arrays (``init_params`` checks the sizes)."""
-    params = init_params(n_inputs, n_hidden, n_outputs, seed)  # a workbook's own
+    ``seed``, as NumPy arrays (``init_params`` checks the sizes; in a
+    workbook it is the student's own)."""
+    params = init_params(n_inputs, n_hidden, n_outputs, seed)
     return [p.numpy() for p in params]
 
 
