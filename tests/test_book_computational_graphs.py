@@ -132,8 +132,8 @@ def test_each_pass_is_drawn_once_and_the_blank_graph_is_outside_the_solutions(ht
     for name in ("forward", "backward"):  # the filled-in graphs are solutions
         assert inside_dropdown(html, html.index(f'id="fig-computational-graphs-{name}"'))
     text = visible_text(html)
-    assert "blank=True, local_grads=True" in text  # slots for v, gradients, edges
-    assert "v=False, local_grads=True" in text  # the backward figure labels its edges
+    assert "blank=True, local_grads=True" in text  # slots for values, gradients, edges
+    assert "values=False, local_grads=True" in text  # the backward figure labels its edges
 
 
 @pytest.mark.slow
