@@ -15,6 +15,7 @@ file, so that nothing is downloaded). Then:
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -24,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, code_cells
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import check_answers
@@ -213,24 +214,37 @@ def test_the_hand_in_command_works_in_the_student_package(student_venv):
     assert result.returncode == 0 and "usage" in result.stdout.lower(), result.stderr
 
 
+def workbook_imports() -> str:
+    """The import statements of every workbook's code cells, as the student runs them."""
+    statements = []
+    for page in sorted((ROOT / "workbooks").glob("*.md")):
+        for _, source in code_cells(page):
+            for node in ast.parse(source).body:
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    statements.append(ast.unparse(node))
+    return "\n".join(statements)
+
+
+#: What the workbooks use as given, after their own imports.
 GIVEN = """
-from pw06 import check, data, lab_report
-from pw06.data import IMAGE_SHAPE, N_CLASSES, N_FEATURES
-from pw06.keras_mlp import default_batch_size, evaluate
-from pw06.lowlevel_mlp import LAB_CONFIG, OUTPUTS, History, check_count, check_inputs
+from pw06 import check
 from pw06.computational_graphs import CS231N_INPUTS
 images, labels = data.load_mnist5k_raw()
 train, test = data.stratified_split(labels, test_fraction=0.2, seed=0)
 h = History()
 h.add_epoch(0, [0.5, 0.25], 1.0)
 print(images.shape, len(train), h.step_loss, check_count(3, "n"))
+print(default_batch_size(), check_learning_rate(0.5))
 """
 
 
 def test_what_the_workbooks_import_as_given_works_in_the_student_package(student_venv):
-    result = run_in(student_venv, "-c", GIVEN)
+    imports = workbook_imports()
+    assert "from pw06.lowlevel_mlp import" in imports and "lab_report" in imports
+    result = run_in(student_venv, "-c", imports + "\n" + GIVEN)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "(5000, 784) 4000 [0.5, 0.25] 3" in result.stdout
+    assert "32 None" in result.stdout
 
 
 @pytest.fixture(scope="module")
