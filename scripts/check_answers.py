@@ -24,26 +24,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The checks of Ex. 3 and 4, each on the notebook function of the same name.
-CHECKS = [
-    "preprocess",
-    "one_hot",
-    "init_params",
-    "logits",
-    "forward",
-    "mse_loss",
-    "train_step",
-    "error_rate",
-    "fit",
-    "piecewise_constant",
-    "forward_softmax",
-    "cross_entropy_loss",
-    "build_sequential",
-    "build_functional",
-    "compile_model",
-]
-SOFTMAX_CHECKS = ["build_sequential", "build_functional", "compile_model"]
-
 
 def cases() -> list[dict]:
     """The answers: the reference notebook, then one case per known mistake."""
@@ -57,7 +37,9 @@ def cases() -> list[dict]:
         return textwrap.dedent(inspect.getsource(func))
 
     reference = {f.__name__: source(f) for f in tc.NOTEBOOK_FUNCTIONS}
-    every = [[name, name, {}] for name in CHECKS]
+    from pw06.check import LAB_CHECKS, SOFTMAX_CHECKS
+
+    every = [[name, name, {}] for name in LAB_CHECKS]
     every += [[name, name, {"output": "softmax"}] for name in SOFTMAX_CHECKS]
     found = [{"label": "reference", "sources": reference, "runs": every, "keras_fit": True}]
     for label, (a_check, func, old, new, hint) in tc.MISTAKES.items():

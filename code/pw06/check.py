@@ -224,6 +224,28 @@ def _call(fn, *args, what: str = "", uses=None, **kwargs):
         ) from None
 
 
+#: The checks of Exercises 3 and 4, in the lab notebook's order, each named after the function it
+#: grades; those of :data:`SOFTMAX_CHECKS` also take ``output="softmax"`` (the optional part).
+LAB_CHECKS = (
+    "preprocess",
+    "one_hot",
+    "init_params",
+    "logits",
+    "forward",
+    "mse_loss",
+    "train_step",
+    "error_rate",
+    "fit",
+    "piecewise_constant",
+    "forward_softmax",
+    "cross_entropy_loss",
+    "build_sequential",
+    "build_functional",
+    "compile_model",
+)
+SOFTMAX_CHECKS = ("build_sequential", "build_functional", "compile_model")
+
+
 #: The handbook's version of each workbook function a checked function may call:
 #: module of pw06 and attribute.
 _REFERENCE = {

@@ -626,25 +626,9 @@ def notebook(mistake: tuple[str, str, str] | None = None) -> dict:
 def all_check_lines(capsys, ns) -> dict[str, str]:
     """Every Ex. 3 and Ex. 4 check on the notebook ``ns``: {label: the line printed}."""
     lines = {}
-    for name in [
-        "preprocess",
-        "one_hot",
-        "init_params",
-        "logits",
-        "forward",
-        "mse_loss",
-        "train_step",
-        "error_rate",
-        "fit",
-        "piecewise_constant",
-        "forward_softmax",
-        "cross_entropy_loss",
-        "build_sequential",
-        "build_functional",
-        "compile_model",
-    ]:
+    for name in check.LAB_CHECKS:
         lines[name] = run(capsys, getattr(check, name), ns[name])[1]
-    for name in ("build_sequential", "build_functional", "compile_model"):
+    for name in check.SOFTMAX_CHECKS:
         a_check = getattr(check, name)
         lines[f"{name} (softmax)"] = run(capsys, a_check, ns[name], output="softmax")[1]
     rng = np.random.default_rng(0)
