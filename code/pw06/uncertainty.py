@@ -195,9 +195,11 @@ def paired_difference(
     if n:
         test = stats.binomtest(worse, n, 0.5)
         p_value = float(test.pvalue)
-        ci = test.proportion_ci(confidence_level=confidence, method="exact")
-        bounds = (ci.low, ci.high)
-        low, high = (scale * n * (2 * q - 1) for q in bounds)
+        ci = test.proportion_ci(
+            confidence_level=confidence,
+            method="exact",
+        )
+        low, high = (scale * n * (2 * q - 1) for q in (ci.low, ci.high))
     else:
         p_value, low, high = 1.0, 0.0, 0.0
     if identical_weights:
