@@ -301,7 +301,7 @@ def probe_cell(name: str, solution) -> str:
             "    'learning_rate': LAB['learning_rate'], 'labels': y_test.tolist(),",
             "    'schedule': schedule_result, 'comparison': rows(comparison),",
             "    'softmax': rows(softmax_result), 'step_loss': ex3_history.step_loss,",
-            "    'keras_loss': history.history['loss']}))",
+            "    'steps_per_epoch': steps_per_epoch, 'keras_loss': history.history['loss']}))",
             ex3,  # both trainings again: a seeded run repeats to the digit
             keras_fit,
             "print(json.dumps({'step_loss': ex3_history.step_loss, 'test_error': ex3_test_error,",
@@ -350,10 +350,13 @@ def test_the_solution_workbook_runs_with_every_check_passing(tmp_path, name, wor
     assert report == lab_report.render_report(
         student=None,
         ex1=lab_report.load_ex1(tmp_path),
-        test_error=ran["test_error"],
-        epochs=ran["epochs"],
-        learning_rate=ran["learning_rate"],
-        convergence_png="report_files/convergence.png",
+        run=lab_report.Ex3Run(
+            test_error=ran["test_error"],
+            step_loss=ran["step_loss"],
+            steps_per_epoch=ran["steps_per_epoch"],
+            epochs=ran["epochs"],
+            learning_rate=ran["learning_rate"],
+        ),
         comparison=comparison,
         labels=ran["labels"],
         schedule=ran["schedule"],

@@ -127,9 +127,11 @@ class _Layout:
     vertical: bool
 
 
-def _layout(graph, lines, edge_labels, fontsize, vertical) -> _Layout:
+def _layout(graph, fontsize, vertical) -> _Layout:
     """Box centres and sizes: layers as columns (rows if ``vertical``), each box fitting its
     lines, each gap between columns fitting its edge labels. Sizes are in inches."""
+    lines = dict(graph.nodes(data="lines"))
+    edge_labels = {(u, v): text for u, v, text in graph.edges(data="label") if text is not None}
     n_lines = max(len(texts) for texts in lines.values())
     height = 0.16 + LINE_STEP * n_lines  # every box fits the most lines, plus a margin
     fits = {n: 0.16 + max(_text_width(t, fontsize, w) for t, _, w in lines[n]) for n in graph}
@@ -162,10 +164,10 @@ def _layout(graph, lines, edge_labels, fontsize, vertical) -> _Layout:
     return _Layout(xy, width, height, xlim, ylim, vertical)
 
 
-def _draw_edges(ax, graph, layout: _Layout, edge_labels, label_color, label_size) -> None:
+def _draw_edges(ax, graph, layout: _Layout, label_color, label_size) -> None:
     """An arrow per edge, with its label (if any) in a white box halfway."""
     xy, width, height = layout.xy, layout.width, layout.height
-    for source, target in graph.edges:
+    for source, target, label in graph.edges(data="label"):
         (x0, y0), (x1, y1) = xy[source], xy[target]
         if layout.vertical:  # the inputs of a node arrive side by side, in their order
             inputs = sorted(graph.predecessors(target), key=lambda n: xy[n][0])
@@ -178,11 +180,11 @@ def _draw_edges(ax, graph, layout: _Layout, edge_labels, label_color, label_size
             start, end, arrowstyle="-|>", mutation_scale=13, color="0.3", linewidth=1.1
         )
         ax.add_patch(arrow)
-        if (source, target) in edge_labels:
+        if label is not None:
             ax.text(
                 (start[0] + end[0]) / 2,
                 (start[1] + end[1]) / 2,
-                edge_labels[source, target],
+                label,
                 ha="center",
                 va="center",
                 color=label_color,
@@ -196,8 +198,8 @@ def _draw_edges(ax, graph, layout: _Layout, edge_labels, label_color, label_size
             )
 
 
-def _draw_boxes(ax, layout: _Layout, lines, fills, fontsize) -> None:
-    """A rounded box per node, filled with ``fills[node]``, its ``lines`` centred."""
+def _draw_boxes(ax, graph, layout: _Layout, fontsize) -> None:
+    """A rounded box per node, filled with its ``fill``, its ``lines`` centred."""
     for node, (x, y) in layout.xy.items():
         width, height = layout.width[node], layout.height
         box = FancyBboxPatch(
@@ -205,12 +207,12 @@ def _draw_boxes(ax, layout: _Layout, lines, fills, fontsize) -> None:
             width,
             height,
             boxstyle="round,pad=0,rounding_size=0.08",
-            facecolor=fills[node],
+            facecolor=graph.nodes[node]["fill"],
             edgecolor="0.25",
             linewidth=1.0,
         )
         ax.add_patch(box)
-        texts = lines[node]
+        texts = graph.nodes[node]["lines"]
         for i, (text, colour, weight) in enumerate(texts):
             ty = y + LINE_STEP * ((len(texts) - 1) / 2 - i)
             ax.text(
@@ -220,10 +222,7 @@ def _draw_boxes(ax, layout: _Layout, lines, fills, fontsize) -> None:
 
 def _draw(
     graph,
-    lines,
-    fills,
     *,
-    edge_labels=None,
     label_color=LOCAL_COLOR,
     ax=None,
     title="",
@@ -232,23 +231,22 @@ def _draw(
 ):
     """Draw a DAG left to right (top to bottom if ``vertical``), each node a rounded box.
 
-    ``lines[node]`` is a list of (text, colour, weight); ``fills[node]`` the box colour;
-    ``edge_labels[(source, target)]`` an optional text on the edge, in ``label_color``
+    Each node's ``lines`` attribute is a list of (text, colour, weight), its ``fill`` the box
+    colour; an edge's optional ``label`` attribute a text on the edge, in ``label_color``
     (white: an empty box of the text's size). Sizes are in inches.
     Creates a figure sized to the graph unless ``ax`` is given; returns the figure. A
     figure created here is closed to pyplot at once: it is not shown automatically at
     the end of a notebook cell, only where it is displayed, saved or glued.
     """
-    edge_labels = edge_labels or {}
-    layout = _layout(graph, lines, edge_labels, fontsize, vertical)
+    layout = _layout(graph, fontsize, vertical)
     xlim, ylim = layout.xlim, layout.ylim
     if ax is None:
         size = (xlim[1] - xlim[0], ylim[1] - ylim[0])
         fig, ax = plt.subplots(figsize=(size[0], size[1] + (0.5 if title else 0.1)))
         plt.close(fig)  # still drawable; just not shown twice in a notebook
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.9 if title else 0.99)
-    _draw_edges(ax, graph, layout, edge_labels, label_color, fontsize - 2)
-    _draw_boxes(ax, layout, lines, fills, fontsize)
+    _draw_edges(ax, graph, layout, label_color, fontsize - 2)
+    _draw_boxes(ax, graph, layout, fontsize)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")
@@ -286,30 +284,20 @@ def draw_graph(
     def show(x: float) -> str:
         return BLANK if blank else short_number(x, digits)
 
-    lines, fills = {}, {}
-    for key, data in graph.nodes(data=True):
+    for data in graph.nodes.values():
         node = data["value"]
         texts = [(f"{node.op} → {node.label}" if node.op else node.label, "black", "bold")]
         if values:
             texts.append((f"v = {show(node.data)}", VALUE_COLOR, "normal"))
         if grads:
             texts.append((f"g = {show(node.grad)}", GRAD_COLOR, "bold"))
-        lines[key] = texts
-        fills[key] = OPERATION_FILL if node.op else INPUT_FILL
-    edge_labels = {}
+        data["lines"] = texts
+        data["fill"] = OPERATION_FILL if node.op else INPUT_FILL
     if local_grads:
-        edge_labels = {
-            (u, v): EDGE_SLOT if blank else short_number(local, digits)
-            for u, v, local in graph.edges(data="local")
-        }
-    return _draw(
-        graph,
-        lines,
-        fills,
-        edge_labels=edge_labels,
-        label_color="white" if blank else LOCAL_COLOR,
-        vertical=vertical,
-    )
+        for data in graph.edges.values():
+            data["label"] = EDGE_SLOT if blank else short_number(data["local"], digits)
+    label_color = "white" if blank else LOCAL_COLOR
+    return _draw(graph, label_color=label_color, vertical=vertical)
 
 
 def _const_value(op) -> str:
@@ -339,7 +327,6 @@ def draw_tf_graph(concrete_function, *, names: bool = True, vertical=False, ax=N
     ``vertical`` lays the graph out top to bottom, for long chains.
     """
     graph = tf_graph(concrete_function)
-    lines, fills = {}, {}
     for name, data in graph.nodes(data=True):
         op = data["op"]
         if op.type == "Placeholder":
@@ -348,9 +335,9 @@ def draw_tf_graph(concrete_function, *, names: bool = True, vertical=False, ax=N
             texts = [("Const", "black", "bold"), (f"= {_const_value(op)}", "0.3", "normal")]
         else:
             texts = [(op.type, "black", "bold")] + ([(name, "0.3", "normal")] if names else [])
-        lines[name] = texts
-        fills[name] = INPUT_FILL if op.type in ("Placeholder", "Const") else OPERATION_FILL
-    return _draw(graph, lines, fills, ax=ax, title=title, fontsize=FONT_SIZE - 1, vertical=vertical)
+        data["lines"] = texts
+        data["fill"] = INPUT_FILL if op.type in ("Placeholder", "Const") else OPERATION_FILL
+    return _draw(graph, ax=ax, title=title, fontsize=FONT_SIZE - 1, vertical=vertical)
 
 
 # --- tables ----------------------------------------------------------------------------

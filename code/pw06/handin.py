@@ -642,12 +642,9 @@ def _finish(notebook, name: str, stopped, started: float, files: dict) -> Notebo
     return result
 
 
-def hand_in(args) -> int:
-    student, how, target, notebooks, report, wanted = _check_inputs(args)
-    if how:
-        say(f"{how} → {target.name} (choose the name with --student NAME)")
+def _run_all(notebooks: dict, args, files: dict) -> list[NotebookResult]:
+    """Run every notebook in order, in one scratch folder; add each and its HTML to ``files``."""
     kernel = f"kernel {args.kernel!r}" if args.kernel else f"this Python ({sys.executable})"
-    files: dict[str, bytes] = {}
     results = []
     # One scratch folder for all the notebooks, run in order, as in the student's folder (the
     # lab notebook reads what Exercise 1's wrote), which stays as it is: report.md included.
@@ -662,55 +659,73 @@ def hand_in(args) -> int:
             log = Path(scratch.name) / f"kernel-{number}.log"
             stopped = execute(notebook, kernel=args.kernel, timeout=args.timeout, cwd=work, log=log)
             results.append(_finish(notebook, name, stopped, started, files))
+    return results
+
+
+def _collect_report(report: str | None, path: Path, wanted, files: dict) -> dict:
+    """Add the report and its figures to ``files``; the manifest's ``report`` entry."""
     if report is None:
         figures, figure_problems, placeholders = {}, [], 0
     else:
         files["report.md"] = report.encode("utf-8")
-        figures, figure_problems = _figures(args.report, wanted)
+        figures, figure_problems = _figures(path, wanted)
         placeholders = sum(f"> {REPORT_TODO} — " in line for line in report.splitlines())
     for figure, data in figures.items():
         files.setdefault(figure, data)
+    return {
+        "file": "report.md" if report is not None else None,
+        "figures": sorted(figures),
+        "problems": figure_problems,
+        "placeholders": placeholders,
+    }
 
-    manifest = {
+
+def _manifest(student: str, kernel, results: list[NotebookResult], report: dict) -> dict:
+    """What the zip says about itself: who, where, each notebook, the report, the summary."""
+    return {
         "manifest_version": 1,
         "student": student,
         "tool": "pw06-handin",
         **environment(),
-        "kernel": args.kernel or "this Python",
+        "kernel": kernel or "this Python",
         "notebooks": [result.manifest() for result in results],
-        "report": {
-            "file": "report.md" if report is not None else None,
-            "figures": sorted(figures),
-            "problems": figure_problems,
-            "placeholders": placeholders,
+        "report": report,
+        "summary": {
+            "complete": all(r.complete for r in results)
+            and report["file"] is not None
+            and not (report["problems"] or report["placeholders"]),
+            "checks_passed": sum(r.passed for r in results),
+            "checks_failed": sum(r.failed for r in results),
+            "blanks": [f"{r.name}: {b['name']}" for r in results for b in r.required(r.blanks)],
+            "failing_cells": sum(len(r.required(r.errors)) for r in results),
+            "optional_not_done": [
+                f"{r.name}: {b['name']}" for r in results for b in r.optional(r.blanks)
+            ],
         },
     }
-    manifest["summary"] = {
-        "complete": all(r.complete for r in results)
-        and report is not None
-        and not (figure_problems or placeholders),
-        "checks_passed": sum(r.passed for r in results),
-        "checks_failed": sum(r.failed for r in results),
-        "blanks": [f"{r.name}: {b['name']}" for r in results for b in r.required(r.blanks)],
-        "failing_cells": sum(len(r.required(r.errors)) for r in results),
-        "optional_not_done": [
-            f"{r.name}: {b['name']}" for r in results for b in r.optional(r.blanks)
-        ],
-    }
-    write_zip(target, files, manifest, force=args.force)
 
-    problems = []
+
+def _each_problem(results: list[NotebookResult], optional: bool = False) -> list[str]:
+    """The required (or optional) problems of every notebook, under the notebook's name."""
+    lines = []
     for result in results:
-        if lines := _problems(result):
-            problems += [f"  {result.name}", *lines]
-    if report is None:
+        if found := _problems(result, optional=optional):
+            lines += [f"  {result.name}", *found]
+    return lines
+
+
+def _say_outcome(results: list[NotebookResult], report: dict, report_path: Path) -> None:
+    """Tell the student what is still missing or failing, then the optional parts."""
+    problems = _each_problem(results)
+    if report["file"] is None:
         problems += [
             f"  {DEFAULT_REPORT}",
             "    not written yet: the last cell of your lab notebook writes it once the lab runs",
         ]
-    if figure_problems or placeholders:
-        problems.append(f"  {args.report.name}")
-        problems += [f"    figure {p['figure']}: {p['problem']}" for p in figure_problems]
+    placeholders = report["placeholders"]
+    if report["problems"] or placeholders:
+        problems.append(f"  {report_path.name}")
+        problems += [f"    figure {p['figure']}: {p['problem']}" for p in report["problems"]]
         if placeholders:
             problems.append(f"    {_count(placeholders, 'placeholder')} ({REPORT_TODO}) to replace")
     if problems:
@@ -722,12 +737,21 @@ def hand_in(args) -> int:
         )
     else:
         say("", f"Everything required ran: every check {PASS}, no blank left, no failing cell.")
-    optional = []
-    for result in results:
-        if lines := _problems(result, optional=True):
-            optional += [f"  {result.name}", *lines]
-    if optional:
+    if optional := _each_problem(results, optional=True):
         say("Optional parts, not done or not right (they do not count against you):", *optional)
+
+
+def hand_in(args) -> int:
+    """Run every notebook afresh, pack them, their HTML and the report in a zip; say how it went."""
+    student, how, target, notebooks, report, wanted = _check_inputs(args)
+    if how:
+        say(f"{how} → {target.name} (choose the name with --student NAME)")
+    files: dict[str, bytes] = {}
+    results = _run_all(notebooks, args, files)
+    report_entry = _collect_report(report, args.report, wanted, files)
+    manifest = _manifest(student, args.kernel, results, report_entry)
+    write_zip(target, files, manifest, force=args.force)
+    _say_outcome(results, report_entry, args.report)
     size = target.stat().st_size / 1e6
     say(f"Wrote {target} ({len(files) + 1} files, {size:.1f} MB). Hand in this file.")
     return 0

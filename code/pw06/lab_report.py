@@ -31,6 +31,8 @@ EX1_FILE = "ex1_results.json"
 REPORT_FILE = "report.md"
 FIGURES = "report_files"
 CONVERGENCE_PNG = "convergence.png"
+#: The convergence figure, relative to the report.
+CONVERGENCE = f"{FIGURES}/{CONVERGENCE_PNG}"
 DRAWING = "ex1_drawing.jpg"
 #: How every placeholder of the report starts: search for it to find what is left to write.
 TODO = "✎ TODO"
@@ -97,6 +99,17 @@ def load_ex1(folder=".") -> dict | None:
 
 
 # --- Exercises 3 and 4: the student's measurements ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ex3Run:
+    """Exercise 3's training run, as the report states it and draws its convergence curve."""
+
+    test_error: float  # percent, on the test set
+    step_loss: list[float]  # the loss of every step: ``History.step_loss``
+    steps_per_epoch: int
+    epochs: int
+    learning_rate: float
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,8 @@ def save_convergence(step_loss, steps_per_epoch: int, path) -> Path:
     mean over each epoch, against the step."""
     from matplotlib.figure import Figure  # no pyplot: nothing is shown, no backend needed
 
+    from pw06.plots import set_loss_per_step
+
     losses = [_number(v, "step_loss") for v in step_loss]
     if not losses or steps_per_epoch < 1:
         raise ValueError("the convergence curve needs the loss of at least one step")
@@ -186,12 +201,7 @@ def save_convergence(step_loss, steps_per_epoch: int, path) -> Path:
     epochs = [losses[i : i + steps_per_epoch] for i in range(0, len(losses), steps_per_epoch)]
     middles = [i * steps_per_epoch + (len(e) + 1) / 2 for i, e in enumerate(epochs)]
     ax.plot(middles, [sum(e) / len(e) for e in epochs], "ko-", label="mean over each epoch")
-    ax.set(
-        yscale="log",
-        xlabel="step (mini-batch update)",
-        ylabel="training loss",
-        title="Exercise 3: convergence of my training run",
-    )
+    set_loss_per_step(ax, "training loss", "Exercise 3: convergence of my training run")
     ax.legend()
     fig.tight_layout()
     path = Path(path)
@@ -237,14 +247,15 @@ def _ex1_section(ex1: dict | None) -> list[str]:
     return [*lines, ""]
 
 
-def _ex3_section(test_error, png: str, epochs, learning_rate, schedule) -> list[str]:
+def _ex3_section(run: Ex3Run, schedule) -> list[str]:
+    test_error = _number(run.test_error, "test_error")
     lines = [
         "## Exercise 3: the MLP in low-level TensorFlow 2",
         "",
-        f"Trained for {epochs} epochs with the learning rate {learning_rate:g}, my network "
-        f"has a **test error of {test_error:.1f} %** (the lab expects about 8–12 %).",
+        f"Trained for {run.epochs} epochs with the learning rate {run.learning_rate:g}, my "
+        f"network has a **test error of {test_error:.1f} %** (the lab expects about 8–12 %).",
         "",
-        f"![The training loss of my run, step by step]({png})",
+        f"![The training loss of my run, step by step]({CONVERGENCE})",
         "",
         _placeholder(
             "one or two sentences: does the training converge (the loss decreasing and "
@@ -315,10 +326,7 @@ def render_report(
     *,
     student: str | None,
     ex1: dict | None,
-    test_error: float,
-    epochs: int,
-    learning_rate: float,
-    convergence_png: str,
+    run: Ex3Run,
     comparison,
     labels,
     schedule: dict | None = None,
@@ -340,9 +348,7 @@ def render_report(
         "",
     ]
     lines += _ex1_section(ex1)
-    lines += _ex3_section(
-        _number(test_error, "test_error"), convergence_png, epochs, learning_rate, schedule
-    )
+    lines += _ex3_section(run, schedule)
     summary = comparison_summary(comparison[0], comparison[1], labels)
     lines += _ex4_section(comparison, summary, None if softmax is None else list(softmax))
     lines += _ex5_section()
@@ -352,11 +358,7 @@ def render_report(
 def write_report(
     folder=".",
     *,
-    test_error,
-    step_loss,
-    steps_per_epoch: int,
-    epochs: int,
-    learning_rate: float,
+    run: Ex3Run,
     comparison,
     labels,
     schedule: dict | None = None,
@@ -365,23 +367,18 @@ def write_report(
 ) -> Path:
     """Write ``folder/report.md`` and ``folder/report_files/convergence.png``.
 
-    ``test_error`` (percent), ``step_loss`` (the loss of every step: ``History.step_loss``),
-    ``steps_per_epoch``, ``epochs`` and ``learning_rate``: Exercise 3's run.
-    ``comparison``: two :class:`Measurement` (yours, then Keras); ``labels``: the test labels.
-    ``schedule``: ``{"learning_rates": [...], "test_error": ...}`` of the optional schedule,
-    or None; ``softmax``: the optional part's Measurements, or None. Exercise 1's values are
-    read from ``folder/ex1_results.json`` if it is there. Returns the report's path.
+    ``run``: Exercise 3's run (:class:`Ex3Run`). ``comparison``: two :class:`Measurement`
+    (yours, then Keras); ``labels``: the test labels. ``schedule``: ``{"learning_rates":
+    [...], "test_error": ...}`` of the optional schedule, or None; ``softmax``: the optional
+    part's Measurements, or None. Exercise 1's values are read from
+    ``folder/ex1_results.json`` if it is there. Returns the report's path.
     """
     folder = Path(folder)
-    png = f"{FIGURES}/{CONVERGENCE_PNG}"
-    save_convergence(step_loss, steps_per_epoch, folder / png)
+    save_convergence(run.step_loss, run.steps_per_epoch, folder / CONVERGENCE)
     text = render_report(
         student=student,
         ex1=load_ex1(folder),
-        test_error=test_error,
-        epochs=epochs,
-        learning_rate=learning_rate,
-        convergence_png=png,
+        run=run,
         comparison=comparison,
         labels=labels,
         schedule=schedule,

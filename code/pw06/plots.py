@@ -73,6 +73,12 @@ def plot_confusion(matrix: np.ndarray, title: str = ""):
     return fig
 
 
+def set_loss_per_step(ax, ylabel: str, title: str) -> None:
+    """Label ``ax`` for a loss against the step (one mini-batch update each), on a log scale:
+    the convergence panels here and the student's report figure (``lab_report``)."""
+    ax.set(yscale="log", xlabel="step (mini-batch update)", ylabel=ylabel, title=title)
+
+
 def plot_convergence(runs):
     """Left: the mini-batch loss at every step (one line per seed, ``pw06.training.Run``s) and
     the training loss after each epoch. Right: training and test error after each epoch, mean
@@ -86,12 +92,7 @@ def plot_convergence(runs):
     epochs = np.arange(0, len(runs[0].loss) + 1)
     mean_loss = np.mean([[run.initial_loss, *run.loss] for run in runs], axis=0)
     left.plot(epochs * steps_per_epoch, mean_loss, "ko-", label="training loss after each epoch")
-    left.set(
-        yscale="log",
-        xlabel="step (mini-batch update)",
-        ylabel="loss",
-        title="Loss: mini-batches (one line per seed)",
-    )
+    set_loss_per_step(left, "loss", "Loss: mini-batches (one line per seed)")
     left.legend()
     epochs = np.arange(1, len(runs[0].loss) + 1)
     for key, label in (("train_error", "training set"), ("test_error", "test set")):

@@ -148,6 +148,21 @@ class PairedDifference:
         )
 
 
+def _paired(correct_a, correct_b, confidence: float):
+    """The two correctness arrays, checked to hold the same seeds and digits, and the
+    confidence checked to be in [0.5, 1)."""
+    a = _correctness(correct_a, "correct_a")
+    b = _correctness(correct_b, "correct_b")
+    if a.shape != b.shape:
+        raise ValueError(
+            "correct_a and correct_b must hold the same seeds and test digits, got shapes "
+            f"{a.shape} and {b.shape}"
+        )
+    if not 0.5 <= confidence < 1.0:
+        raise ValueError(f"confidence must be in [0.5, 1), got {confidence!r}")
+    return a, b
+
+
 def paired_difference(
     correct_a,
     correct_b,
@@ -166,17 +181,7 @@ def paired_difference(
     ``identical_weights``: the two variants ended with the same weights,
     bit for bit, for every seed (then no digit can differ).
     """
-    a = _correctness(correct_a, "correct_a")
-    b = _correctness(correct_b, "correct_b")
-    if a.shape != b.shape:
-        raise ValueError(
-            "correct_a and correct_b must hold the same seeds and test "
-            f"digits, got shapes {a.shape} and {b.shape}"
-        )
-    if not 0.5 <= confidence < 1.0:
-        raise ValueError(
-            f"confidence must be in [0.5, 1), got {confidence!r}",
-        )
+    a, b = _paired(correct_a, correct_b, confidence)
     seeds, n_test = a.shape
     worse, better = int(np.sum(a & ~b)), int(np.sum(~a & b))
     if identical_weights and worse + better:
@@ -190,12 +195,11 @@ def paired_difference(
     if n:
         test = stats.binomtest(worse, n, 0.5)
         p_value = float(test.pvalue)
-        interval = test.proportion_ci(
+        ci = test.proportion_ci(
             confidence_level=confidence,
             method="exact",
         )
-        bounds = (interval.low, interval.high)
-        low, high = (scale * n * (2 * q - 1) for q in bounds)
+        low, high = (scale * n * (2 * q - 1) for q in (ci.low, ci.high))
     else:
         p_value, low, high = 1.0, 0.0, 0.0
     if identical_weights:

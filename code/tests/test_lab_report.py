@@ -47,12 +47,15 @@ def measurements(yours_wrong=97, keras_wrong=81, both_wrong=60):
 
 
 def report_kwargs(**changes):
-    kwargs = dict(
+    run = lr.Ex3Run(
         test_error=9.7,
         step_loss=[0.1 / (1 + i) for i in range(12)],
         steps_per_epoch=4,
         epochs=3,
         learning_rate=3.0,
+    )
+    kwargs = dict(
+        run=run,
         comparison=measurements(),
         labels=LABELS,
     )
