@@ -26,22 +26,10 @@ from pw06.check._references import _function_of, _ll, _reference, _tf
 
 #: The checks of Exercises 3 and 4, in the lab notebook's order, each named after the function it
 #: grades; those of :data:`SOFTMAX_CHECKS` also take ``output="softmax"`` (the optional part).
-LAB_CHECKS = (
-    "preprocess",
-    "one_hot",
-    "init_params",
-    "logits",
-    "forward",
-    "mse_loss",
-    "train_step",
-    "error_rate",
-    "fit",
-    "piecewise_constant",
-    "forward_softmax",
-    "cross_entropy_loss",
-    "build_sequential",
-    "build_functional",
-    "compile_model",
+LAB_CHECKS = tuple(
+    "preprocess one_hot init_params logits forward mse_loss train_step error_rate fit "
+    "piecewise_constant forward_softmax cross_entropy_loss "
+    "build_sequential build_functional compile_model".split()
 )
 SOFTMAX_CHECKS = ("build_sequential", "build_functional", "compile_model")
 
@@ -268,69 +256,74 @@ def _network_call(fn, params, x, what):
     return out
 
 
+def _same_outputs(fn, what: str, known, differs: str, hint: str) -> None:
+    """Run the student's ``what`` (``fn(params, x)``) on the fixed problem; raise the mistake
+    unless its outputs are the reference's: their shape, a known mistake (``known(params,
+    x)``), or else ``differs`` (with the largest difference) and ``hint``."""
+    params, x, _, _ = _problem()
+    y = _network_call(fn, params, x, what)
+    expected = getattr(_ll(), what)(params, x).numpy()
+    _same_shape(y, expected, "(examples, K)")
+    _compare(y, expected, lambda: known(params, x), differs, hint)
+
+
+OUTPUTS_DIFFER = "the outputs differ from the reference by up to {diff:.3g}"
+
+
 @_check("logits")
 def logits(fn) -> str:
     """Ex. 3: ``logits(params, x)`` — Z = ReLU(x W1 + b1) W2 + b2 (no output activation)."""
-    tf, ll = _tf(), _ll()
-    params, x, _, _ = _problem()
-    z = _network_call(fn, params, x, "logits")
-    expected = ll.logits(params, x).numpy()
-    _same_shape(z, expected, "(examples, K)")
-
-    def known():
-        return _logit_variants(params, x) | {
-            "a sigmoid is applied": (
-                tf.sigmoid(expected),
-                "logits are the pre-activations: the sigmoid belongs in forward",
-            ),
-            "a softmax is applied": (
-                tf.nn.softmax(expected),
-                "logits are the pre-activations: leave the output activation to forward",
-            ),
-        }
-
-    _compare(
-        z,
-        expected,
-        known,
+    _same_outputs(
+        fn,
+        "logits",
+        _logits_mistakes,
         "Z differs from the reference by up to {diff:.3g}",
         "compute h = relu(x @ W1 + b1), then h @ W2 + b2, with params = [W1, b1, W2, b2]",
     )
     return "Z = ReLU(x W1 + b1) W2 + b2 on a fixed batch, like the reference"
 
 
+def _logits_mistakes(params, x) -> dict[str, tuple[object, str]]:
+    """The results of the known mistakes of ``logits``: those of the network, and an output
+    activation that belongs in ``forward``."""
+    tf = _tf()
+    z = _ll().logits(params, x)
+    return _logit_variants(params, x) | {
+        "a sigmoid is applied": (
+            tf.sigmoid(z),
+            "logits are the pre-activations: the sigmoid belongs in forward",
+        ),
+        "a softmax is applied": (
+            tf.nn.softmax(z),
+            "logits are the pre-activations: leave the output activation to forward",
+        ),
+    }
+
+
 @_check("forward")
 def forward(fn) -> str:
     """Ex. 3: ``forward(params, x)`` — sigmoid(ReLU(x W1 + b1) W2 + b2)."""
-    tf, ll = _tf(), _ll()
-    params, x, _, _ = _problem()
-    y = _network_call(fn, params, x, "forward")
-    expected = ll.forward(params, x).numpy()
-    _same_shape(y, expected, "(examples, K)")
-    _compare(
-        y,
-        expected,
-        lambda: _output_variants(params, x, tf.sigmoid, _sigmoid_mistakes),
-        "the outputs differ from the reference by up to {diff:.3g}",
+    _same_outputs(
+        fn,
+        "forward",
+        _sigmoid_mistakes,
+        OUTPUTS_DIFFER,
         "forward(params, x) = tf.sigmoid(Z), Z = relu(x @ W1 + b1) @ W2 + b2",
     )
     return "sigmoid(ReLU(x W1 + b1) W2 + b2) on a fixed batch, like the reference"
 
 
-def _output_variants(params, x, activation, mistakes) -> dict[str, tuple[object, str]]:
-    """The outputs of the known mistakes of a network whose output layer is ``activation``:
-    ``mistakes(z)``, a wrong output layer on the reference logits ``z``, then the right
-    ``activation`` on each known mistake of the logits."""
-    z = _ll().logits(params, x)
-    return mistakes(z) | {
-        what: (activation(wrong), hint)
-        for what, (wrong, hint) in _logit_variants(params, x).items()
-    }
+def _activated_logit_variants(params, x, activation) -> dict[str, tuple[object, str]]:
+    """The right output ``activation`` on the result of each known mistake of the logits."""
+    variants = _logit_variants(params, x)
+    return {what: (activation(wrong), hint) for what, (wrong, hint) in variants.items()}
 
 
-def _sigmoid_mistakes(z) -> dict[str, tuple[object, str]]:
-    """The outputs of the known mistakes of ``forward``'s output layer on the logits ``z``."""
+def _sigmoid_mistakes(params, x) -> dict[str, tuple[object, str]]:
+    """The outputs of the known mistakes of ``forward``: a wrong output layer on the
+    reference logits, or the sigmoid on wrong logits."""
     tf = _tf()
+    z = _ll().logits(params, x)
     return {
         "the output is a softmax": (
             tf.nn.softmax(z),
@@ -346,7 +339,7 @@ def _sigmoid_mistakes(z) -> dict[str, tuple[object, str]]:
             "ReLU for the hidden layer, sigmoid for the outputs",
         ),
         "the sigmoid is applied twice": (tf.sigmoid(tf.sigmoid(z)), "apply the sigmoid once"),
-    }
+    } | _activated_logit_variants(params, x, tf.sigmoid)
 
 
 @_check("mse_loss")
@@ -444,24 +437,17 @@ def _mse_mistakes(y, t) -> dict[str, tuple[object, str]]:
 @_check("forward_softmax")
 def forward_softmax(fn) -> str:
     """Ex. 4 (optional): ``forward_softmax(params, x)`` — softmax(ReLU(x W1 + b1) W2 + b2)."""
-    tf, ll = _tf(), _ll()
-    params, x, _, _ = _problem()
-    y = _network_call(fn, params, x, "forward_softmax")
-    expected = ll.forward_softmax(params, x).numpy()
-    _same_shape(y, expected, "(examples, K)")
-    _compare(
-        y,
-        expected,
-        lambda: _output_variants(params, x, tf.nn.softmax, _softmax_mistakes),
-        "the outputs differ from the reference by up to {diff:.3g}",
-        "tf.nn.softmax(logits(params, x))",
+    _same_outputs(
+        fn, "forward_softmax", _softmax_mistakes, OUTPUTS_DIFFER, "tf.nn.softmax(logits(params, x))"
     )
     return "softmax(ReLU(x W1 + b1) W2 + b2): each row a probability distribution"
 
 
-def _softmax_mistakes(z) -> dict[str, tuple[object, str]]:
-    """The outputs of the known mistakes of ``forward_softmax``'s output layer on ``z``."""
+def _softmax_mistakes(params, x) -> dict[str, tuple[object, str]]:
+    """The outputs of the known mistakes of ``forward_softmax``: a wrong output layer on the
+    reference logits, or the softmax on wrong logits."""
     tf = _tf()
+    z = _ll().logits(params, x)
     return {
         "the output is a sigmoid": (
             tf.sigmoid(z),
@@ -473,7 +459,7 @@ def _softmax_mistakes(z) -> dict[str, tuple[object, str]]:
             "softmax over the wrong axis: each example's row sums to 1 (axis=-1, the default)",
         ),
         "the output has no softmax": (z, "apply tf.nn.softmax to the logits"),
-    }
+    } | _activated_logit_variants(params, x, tf.nn.softmax)
 
 
 @_check("cross_entropy_loss")
