@@ -3,6 +3,7 @@ TensorFlow (Ex. 3) and the same network in Keras (Ex. 4)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 from collections.abc import Callable
@@ -303,43 +304,71 @@ def _logits_mistakes(params, x) -> dict[str, tuple[object, str]]:
 @_check("forward")
 def forward(fn) -> str:
     """Ex. 3: ``forward(params, x)`` — sigmoid(ReLU(x W1 + b1) W2 + b2)."""
-    _same_outputs(
-        fn,
+    return _output_layer(fn, "sigmoid")
+
+
+#: The workbook function of each output layer, the hint where it is wrong, the line where right.
+_OUTPUT_LAYERS = {
+    "sigmoid": (
         "forward",
-        _sigmoid_mistakes,
-        OUTPUTS_DIFFER,
         "forward(params, x) = tf.sigmoid(Z), Z = relu(x @ W1 + b1) @ W2 + b2",
-    )
-    return "sigmoid(ReLU(x W1 + b1) W2 + b2) on a fixed batch, like the reference"
+        "sigmoid(ReLU(x W1 + b1) W2 + b2) on a fixed batch, like the reference",
+    ),
+    "softmax": (
+        "forward_softmax",
+        "tf.nn.softmax(logits(params, x))",
+        "softmax(ReLU(x W1 + b1) W2 + b2): each row a probability distribution",
+    ),
+}
 
 
-def _activated_logit_variants(params, x, activation) -> dict[str, tuple[object, str]]:
-    """The right output ``activation`` on the result of each known mistake of the logits."""
-    variants = _logit_variants(params, x)
-    return {what: (activation(wrong), hint) for what, (wrong, hint) in variants.items()}
+def _output_layer(fn, output: str) -> str:
+    """Check ``forward`` (``output="sigmoid"``) or ``forward_softmax`` (``"softmax"``)."""
+    what, hint, verified = _OUTPUT_LAYERS[output]
+    known = functools.partial(_output_mistakes, output=output)
+    _same_outputs(fn, what, known, OUTPUTS_DIFFER, hint)
+    return verified
 
 
-def _sigmoid_mistakes(params, x) -> dict[str, tuple[object, str]]:
-    """The outputs of the known mistakes of ``forward``: a wrong output layer on the
-    reference logits, or the sigmoid on wrong logits."""
+def _output_mistakes(params, x, output: str) -> dict[str, tuple[object, str]]:
+    """The outputs of the known mistakes of ``forward`` (``output="sigmoid"``) or
+    ``forward_softmax`` (``"softmax"``): a wrong output layer on the reference logits, or the
+    right one on the logits of each known mistake of ``logits``."""
     tf = _tf()
     z = _ll().logits(params, x)
-    return {
-        "the output is a softmax": (
-            tf.nn.softmax(z),
-            "sigmoid/softmax mixed up: the lab's outputs are independent sigmoids (trained with "
-            "the MSE); the softmax is the optional variant",
-        ),
-        "the output has no sigmoid": (
-            z,
-            "the outputs are sigmoid(Z): tf.sigmoid(logits(params, x))",
-        ),
-        "the output is a ReLU": (
-            tf.nn.relu(z),
-            "ReLU for the hidden layer, sigmoid for the outputs",
-        ),
-        "the sigmoid is applied twice": (tf.sigmoid(tf.sigmoid(z)), "apply the sigmoid once"),
-    } | _activated_logit_variants(params, x, tf.sigmoid)
+    activation = tf.sigmoid if output == "sigmoid" else tf.nn.softmax
+    if output == "sigmoid":
+        layers = {
+            "the output is a softmax": (
+                tf.nn.softmax(z),
+                "sigmoid/softmax mixed up: the lab's outputs are independent sigmoids (trained "
+                "with the MSE); the softmax is the optional variant",
+            ),
+            "the output has no sigmoid": (
+                z,
+                "the outputs are sigmoid(Z): tf.sigmoid(logits(params, x))",
+            ),
+            "the output is a ReLU": (
+                tf.nn.relu(z),
+                "ReLU for the hidden layer, sigmoid for the outputs",
+            ),
+            "the sigmoid is applied twice": (tf.sigmoid(tf.sigmoid(z)), "apply the sigmoid once"),
+        }
+    else:
+        layers = {
+            "the output is a sigmoid": (
+                tf.sigmoid(z),
+                "sigmoid/softmax mixed up: the optional variant's outputs are a softmax over "
+                "the K outputs, tf.nn.softmax(logits(params, x))",
+            ),
+            "the softmax runs over the examples": (
+                tf.nn.softmax(z, axis=0),
+                "softmax over the wrong axis: each example's row sums to 1 (axis=-1, the default)",
+            ),
+            "the output has no softmax": (z, "apply tf.nn.softmax to the logits"),
+        }
+    wrong_logits = _logit_variants(params, x).items()
+    return layers | {what: (activation(wrong), hint) for what, (wrong, hint) in wrong_logits}
 
 
 @_check("mse_loss")
@@ -437,29 +466,7 @@ def _mse_mistakes(y, t) -> dict[str, tuple[object, str]]:
 @_check("forward_softmax")
 def forward_softmax(fn) -> str:
     """Ex. 4 (optional): ``forward_softmax(params, x)`` — softmax(ReLU(x W1 + b1) W2 + b2)."""
-    _same_outputs(
-        fn, "forward_softmax", _softmax_mistakes, OUTPUTS_DIFFER, "tf.nn.softmax(logits(params, x))"
-    )
-    return "softmax(ReLU(x W1 + b1) W2 + b2): each row a probability distribution"
-
-
-def _softmax_mistakes(params, x) -> dict[str, tuple[object, str]]:
-    """The outputs of the known mistakes of ``forward_softmax``: a wrong output layer on the
-    reference logits, or the softmax on wrong logits."""
-    tf = _tf()
-    z = _ll().logits(params, x)
-    return {
-        "the output is a sigmoid": (
-            tf.sigmoid(z),
-            "sigmoid/softmax mixed up: the optional variant's outputs are a softmax over the "
-            "K outputs, tf.nn.softmax(logits(params, x))",
-        ),
-        "the softmax runs over the examples": (
-            tf.nn.softmax(z, axis=0),
-            "softmax over the wrong axis: each example's row sums to 1 (axis=-1, the default)",
-        ),
-        "the output has no softmax": (z, "apply tf.nn.softmax to the logits"),
-    } | _activated_logit_variants(params, x, tf.nn.softmax)
+    return _output_layer(fn, "softmax")
 
 
 @_check("cross_entropy_loss")
