@@ -13,6 +13,7 @@ import numpy as np
 from pw06.check._core import (
     INTEGER_LABELS_HINT,
     Mistake,
+    Variants,
     _array,
     _call,
     _check,
@@ -33,6 +34,9 @@ LAB_CHECKS = tuple(
     "build_sequential build_functional compile_model".split()
 )
 SOFTMAX_CHECKS = ("build_sequential", "build_functional", "compile_model")
+
+
+# --- Exercise 3 is low-level TensorFlow: no Keras ------------------------------------------------
 
 
 def _names_used(fn) -> set[str]:
@@ -209,7 +213,7 @@ def _copy(params):
     return [tf.Variable(p.numpy(), name=p.name.split(":")[0]) for p in params]
 
 
-def _logit_variants(params, x) -> dict[str, tuple[object, str]]:
+def _logit_variants(params, x) -> Variants:
     """The pre-activations Z of the reference and of the known mistakes."""
     tf = _tf()
     W1, b1, W2, b2 = params
@@ -284,7 +288,7 @@ def logits(fn) -> str:
     return "Z = ReLU(x W1 + b1) W2 + b2 on a fixed batch, like the reference"
 
 
-def _logits_mistakes(params, x) -> dict[str, tuple[object, str]]:
+def _logits_mistakes(params, x) -> Variants:
     """The results of the known mistakes of ``logits``: those of the network, and an output
     activation that belongs in ``forward``."""
     tf = _tf()
@@ -330,7 +334,7 @@ def _output_layer(fn, output: str) -> str:
     return verified
 
 
-def _output_mistakes(params, x, output: str) -> dict[str, tuple[object, str]]:
+def _output_mistakes(params, x, output: str) -> Variants:
     """The outputs of the known mistakes of ``forward`` (``output="sigmoid"``) or
     ``forward_softmax`` (``"softmax"``): a wrong output layer on the reference logits, or the
     right one on the logits of each known mistake of ``logits``."""
@@ -406,7 +410,7 @@ def mse_loss(fn) -> str:
 LOSS_DIFFERS = "the loss is {value:.5g}, expected {expected:.5g}"
 
 
-def _checked_loss(fn, inputs, t, what: str, unreduced) -> tuple[np.ndarray, Callable]:
+def _checked_loss(fn, inputs, t, what: str, unreduced: Variants) -> tuple[np.ndarray, Callable]:
     """Call the loss ``fn(inputs, t)`` on a tape that watches ``inputs``; return it as one
     number, and a function that says whether its gradient reaches ``inputs``. A loss of
     several numbers is a Mistake: the known one of ``unreduced`` that it equals
@@ -435,7 +439,7 @@ def _differentiable(differentiable: Callable[[], bool], hint: str) -> None:
         raise Mistake("the loss cannot be differentiated by GradientTape", hint)
 
 
-def _mse_mistakes(y, t) -> dict[str, tuple[object, str]]:
+def _mse_mistakes(y, t) -> Variants:
     """The losses of the known mistakes of ``mse_loss(y, t)``."""
     diff = y.numpy() - t.numpy()
     sq = np.square(diff)
@@ -497,7 +501,7 @@ def cross_entropy_loss(fn) -> str:
     return "mean softmax cross-entropy of the logits, a differentiable scalar, stable"
 
 
-def _cross_entropy_mistakes(z, t) -> dict[str, tuple[object, str]]:
+def _cross_entropy_mistakes(z, t) -> Variants:
     """The losses of the known mistakes of ``cross_entropy_loss(z, t)``."""
     tf = _tf()
     sig = tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=z).numpy()
