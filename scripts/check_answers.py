@@ -36,7 +36,8 @@ def cases() -> list[dict]:
     def source(func) -> str:
         return textwrap.dedent(inspect.getsource(func))
 
-    reference = {f.__name__: source(f) for f in tc.NOTEBOOK_FUNCTIONS}
+    functions = {f.__name__: source(f) for f in tc.NOTEBOOK_FUNCTIONS}
+    reference = {"imports": tc.NOTEBOOK_IMPORTS, **functions}  # the cells, imports first
     from pw06.check import LAB_CHECKS, SOFTMAX_CHECKS
 
     every = [[name, name, {}] for name in LAB_CHECKS]
@@ -61,32 +62,12 @@ def cases() -> list[dict]:
 
 
 def namespace() -> dict:
-    """A notebook's globals after the workbook's set-up and import cells."""
-    import math
-
-    import numpy as np
-    from pw06 import data
-    from pw06 import lowlevel_mlp as ll
+    """A notebook's globals before its cells run (the first cell, ``imports``, imports the rest:
+    ``code/tests/test_check.py``'s ``NOTEBOOK_IMPORTS``), TensorFlow loaded quietly."""
     from pw06.tf_quiet import load
 
-    tf = load()
-    import keras
-
-    return {
-        "__name__": "__main__",
-        "math": math,
-        "np": np,
-        "tf": tf,
-        "keras": keras,
-        "ll": ll,
-        "N_CLASSES": data.N_CLASSES,
-        "N_FEATURES": data.N_FEATURES,
-        "LAB_CONFIG": ll.LAB_CONFIG,
-        "OUTPUTS": ll.OUTPUTS,
-        "History": ll.History,
-        # the lesson's given argument checks, as the workbook imports them
-        **{name: getattr(ll, name) for name in dir(ll) if name.startswith("check_")},
-    }
+    load()
+    return {"__name__": "__main__"}
 
 
 def _line(a_check, *args, **kwargs) -> str:

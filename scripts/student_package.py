@@ -10,7 +10,7 @@ its site.) Three steps, in a copy of ``code/``:
    ``code/tests/test_check.py`` with the live reference code (``scripts/check_answers.py``),
    and the results of every reference call they make are written to ``pw06/_reference.json``
    with the SHA-256 of the source they came from (:mod:`pw06.recorded`);
-2. cut: every ``### BEGIN SOLUTION`` … ``### END SOLUTION`` region of ``pw06/*.py`` becomes
+2. cut: every ``### BEGIN SOLUTION`` … ``### END SOLUTION`` region of ``pw06/**/*.py`` becomes
    ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, by the same function that makes the
    blank workbooks (``book/_ext/workbooks.py``'s ``clear_solutions``);
 3. build: ``pip wheel`` of the copy, offline, version ``<version>+student``.
@@ -37,11 +37,12 @@ from workbooks import clear_solutions  # noqa: E402  (the blank workbooks' cutte
 
 
 def solution_regions(code_dir: Path = CODE / "pw06") -> dict[str, list[str]]:
-    """``{file name: [each region's source lines]}``: what the student package must not hold."""
+    """``{file: [each region's source lines]}`` (files relative to ``code_dir``, subpackages
+    included): what the student package must not hold."""
     from workbooks import BEGIN_SOLUTION, END_SOLUTION
 
     regions: dict[str, list[str]] = {}
-    for path in sorted(Path(code_dir).glob("*.py")):
+    for path in sorted(Path(code_dir).rglob("*.py")):
         inside = False
         for line in path.read_text(encoding="utf-8").split("\n"):
             if line.strip() == BEGIN_SOLUTION:
@@ -49,7 +50,7 @@ def solution_regions(code_dir: Path = CODE / "pw06") -> dict[str, list[str]]:
             elif line.strip() == END_SOLUTION:
                 inside = False
             elif inside:
-                regions.setdefault(path.name, []).append(line)
+                regions.setdefault(path.relative_to(code_dir).as_posix(), []).append(line)
     return regions
 
 
@@ -65,7 +66,7 @@ def stage(into: Path) -> Path:
     )
     target = into / "code"
     shutil.copytree(CODE, target, ignore=ignore)
-    for path in sorted((target / "pw06").glob("*.py")):
+    for path in sorted((target / "pw06").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         cut, found = clear_solutions(text)
         if found:

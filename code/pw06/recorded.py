@@ -258,10 +258,12 @@ def _with_gradient(out, inputs, jacobians):
 
 
 def source_hash(code_dir: Path) -> str:
-    """A hash of the package's source: the files the recorded results came from."""
+    """A hash of the package's source, its subpackages' included (the checks): the files the
+    recorded results came from."""
     digest = hashlib.sha256()
-    for path in sorted(Path(code_dir).glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(Path(code_dir).rglob("*.py")):
+        name = path.relative_to(code_dir).as_posix()
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

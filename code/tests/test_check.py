@@ -590,30 +590,35 @@ NOTEBOOK_FUNCTIONS = [
     km.build_functional,
     km.compile_model,
 ]
-#: What the notebook's set-up cells import.
-NOTEBOOK_IMPORTS = {
-    "math": math,
-    "np": np,
-    "tf": tf,
-    "keras": keras,
-    "ll": ll,
-    "N_CLASSES": data.N_CLASSES,
-    "N_FEATURES": data.N_FEATURES,
-    "LAB_CONFIG": ll.LAB_CONFIG,
-    "OUTPUTS": ll.OUTPUTS,
-    "History": ll.History,
-    "check_count": ll.check_count,
-    "check_inputs": ll.check_inputs,
-    "check_labels": ll.check_labels,
-    "check_learning_rate": ll.check_learning_rate,
-    "check_targets": ll.check_targets,
-}
+#: What the notebook's set-up cells import, as a cell that runs first (in a notebook of
+#: ``scripts/check_answers.py`` too, in the student package).
+NOTEBOOK_IMPORTS = """\
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from pw06 import lowlevel_mlp as ll
+from pw06.data import N_CLASSES, N_FEATURES
+from pw06.lowlevel_mlp import (
+    LAB_CONFIG,
+    OUTPUTS,
+    History,
+    check_count,
+    check_inputs,
+    check_labels,
+    check_learning_rate,
+    check_targets,
+)
+"""
 
 
 def notebook(mistake: tuple[str, str, str] | None = None) -> dict:
     """A fresh namespace, like a notebook's globals, holding every workbook function run from
     the reference's source; ``mistake``: (function name, old text, new text) injected once."""
-    namespace = {"__name__": "__main__", **NOTEBOOK_IMPORTS}
+    namespace = {"__name__": "__main__"}
+    exec(compile(NOTEBOOK_IMPORTS, "<cell imports>", "exec"), namespace)
     for func in NOTEBOOK_FUNCTIONS:
         source = textwrap.dedent(inspect.getsource(func))
         if mistake and mistake[0] == func.__name__:
@@ -678,21 +683,14 @@ NOTEBOOK_MISTAKES = {
         "build_sequential (softmax)",
         "a softmax layer with from_logits=True",
     ),
-    "losses not appended": (
-        ("fit", "losses.append(float(loss))", "pass"),
-        "fit",
-        "`losses` must hold this epoch's step losses",
-    ),
-    "losses hold tensors": (
-        ("fit", "losses.append(float(loss))", "losses.append(loss)"),
-        "fit",
-        "`losses` must hold this epoch's step losses",
-    ),
-    "losses never made": (
-        ("fit", "losses = []", "pass"),
-        "fit",
-        "`losses` must hold this epoch's step losses",
-    ),
+    **{  # three ways to lose the step losses that fit hands to its History
+        label: (("fit", old, new), "fit", "`losses` must hold this epoch's step losses")
+        for label, (old, new) in {
+            "losses not appended": ("losses.append(float(loss))", "pass"),
+            "losses hold tensors": ("losses.append(float(loss))", "losses.append(loss)"),
+            "losses never made": ("losses = []", "pass"),
+        }.items()
+    },
     "train_step called instead of step": (
         (
             "fit",
