@@ -42,6 +42,7 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -109,10 +110,9 @@ def imported_names(code: str, module: str = "", is_package: bool = False) -> set
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:
-                parts = module.split(".")
-                keep = len(parts) - node.level + (1 if is_package else 0)
-                base = ".".join(parts[:keep] + ([base] if base else []))
+            if node.level:  # relative to the package that holds ``module``
+                package = module if is_package else module.rpartition(".")[0]
+                base = importlib.util.resolve_name("." * node.level + base, package)
             names.add(base)
             names |= {f"{base}.{alias.name}" for alias in node.names if alias.name != "*"}
     return {name for name in names if name}
@@ -137,10 +137,7 @@ def _internal(names: set[str], modules: dict[str, Path]) -> set[str]:
     found = set()
     for name in names:
         parts = name.split(".")
-        for n in range(1, len(parts) + 1):
-            prefix = ".".join(parts[:n])
-            if prefix in modules:
-                found.add(prefix)
+        found |= {".".join(parts[:n]) for n in range(1, len(parts) + 1)} & modules.keys()
     return found
 
 
@@ -288,8 +285,7 @@ def _on_env_get_outdated(app, env, added, changed, removed):
 
 
 def _on_env_before_read_docs(app, env, docnames):
-    if not hasattr(env, "handbook_fingerprints"):
-        env.handbook_fingerprints = {}
+    env.__dict__.setdefault("handbook_fingerprints", {})
     env.handbook_reread = set(docnames)
 
 
@@ -298,9 +294,7 @@ def _on_env_purge_doc(app, env, docname):
 
 
 def _on_env_merge_info(app, env, docnames, other):
-    if not hasattr(env, "handbook_fingerprints"):
-        env.handbook_fingerprints = {}
-    env.handbook_fingerprints.update(
+    env.__dict__.setdefault("handbook_fingerprints", {}).update(
         {d: fp for d, fp in getattr(other, "handbook_fingerprints", {}).items() if d in docnames}
     )
 
@@ -312,9 +306,7 @@ def _on_source_read(app, docname, source):
     page_dir = Path(app.env.doc2path(docname)).parent
     prints = _fingerprints(app)
     value = prints.of(source[0], page_dir)
-    if not hasattr(app.env, "handbook_fingerprints"):
-        app.env.handbook_fingerprints = {}
-    app.env.handbook_fingerprints[docname] = value
+    app.env.__dict__.setdefault("handbook_fingerprints", {})[docname] = value
     cell = setup_cell(value, install_spec(url, branch), prints.uses_tensorflow(source[0], page_dir))
     source[0] = inject_setup_cell(source[0], cell)
 

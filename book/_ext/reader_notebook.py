@@ -46,12 +46,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docutils.parsers.rst.directives.misc import TestDirective as AnyOptions
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.directives import parse_directive_text
 from myst_parser.parsers.mdit import create_md_parser
-from myst_parser.parsers.options import TokenizeError, options_to_items
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shared import setup_code, strip_solution_markers  # the sibling module
@@ -280,25 +281,12 @@ def _reference(kind: str) -> Callable[[str, Context], str]:
     return rule
 
 
-def _plain(content: str, ctx: Context) -> str:
-    title, target = _title_target(content)
-    return title or re.sub(r"\s*\(.*\)$", "", target)
-
-
 #: One rule per role: ``(content, ctx) -> Markdown``.
 ROLES: dict[str, Callable[[str, Context], str]] = {
     "glue:text": _glue_text,
     **{name: _glue_role(name) for name in ("glue", "glue:any", "glue:md")},
     "doc": _doc,
     **{kind: _reference(kind) for kind in ("ref", "numref", "eq")},
-    "math": lambda content, ctx: f"${content}$",
-    **dict.fromkeys(
-        ("code", "samp", "file", "kbd", "command", "program", "envvar"),
-        lambda content, ctx: f"`{content}`",
-    ),
-    **dict.fromkeys(
-        ("abbr", "term", "dfn", "sup", "sub", "guilabel", "menuselection", "download"), _plain
-    ),
 }
 
 
@@ -342,23 +330,15 @@ class Directive:
 
     @classmethod
     def read(cls, name: str, arg: str, body: str, ctx: Context) -> Directive:
-        """Options are a ``---`` YAML block or ``:key: value`` lines, read with myst-parser's
-        YAML reader (values are strings, as docutils gets them); then the content."""
-        lines = body.split("\n")
-        fenced = [i for i, line in enumerate(lines) if line.strip() == "---"]
-        if fenced[:1] == [0] and len(fenced) > 1:
-            block, rest = lines[1 : fenced[1]], lines[fenced[1] + 1 :]
-        else:
-            count = next((i for i, x in enumerate(lines) if not _OPTION.match(x)), len(lines))
-            block, rest = [x.lstrip()[1:] for x in lines[:count]], lines[count:]
-        try:
-            options = dict(options_to_items("\n".join(block))[0])
-        except TokenizeError as error:
-            ctx.warn(f"{{{name}}}: options not read: {error}")
-            options = {}
-        if rest and not rest[0].strip():
-            rest = rest[1:]
-        return cls(name.strip(), arg.strip(), options, "\n".join(rest), ctx)
+        """Read as myst-parser reads a directive that takes any option: a ``---`` YAML block
+        or ``:key: value`` lines (values are strings, as docutils gets them), then content."""
+        if re.match(r"[ \t]*:::", body):  # a nested colon fence, not an option line
+            body = "---\n---\n" + body  # (an empty option block)
+        parsed = parse_directive_text(AnyOptions, arg.strip(), body)
+        for warning in parsed.warnings:
+            ctx.warn(f"{{{name}}}: {warning.msg}")
+        arg = parsed.arguments[0] if parsed.arguments else ""
+        return cls(name.strip(), arg, parsed.options, "\n".join(parsed.body), ctx)
 
     def markdown(self, text: str | None = None) -> str:
         return convert_markdown(self.content if text is None else text, self.ctx)
@@ -376,9 +356,6 @@ class Directive:
     def glued(self) -> dict | None:
         docname, key, _ = _split_glue_key(self.arg, self.ctx, with_format=False)
         return _glue_output(docname, key, self.ctx)
-
-
-_OPTION = re.compile(r"^\s*:[\w-]+:")
 
 
 def literalinclude_options(options: Mapping[str, str]) -> dict:
@@ -471,11 +448,6 @@ def _glue_block(d: Directive) -> str:
     return "" if output is None else render_mime(output, inline=False, alt=d.arg)
 
 
-def _glue_math(d: Directive) -> str:
-    latex = _text((d.glued() or {}).get("data", {}).get("text/latex", ""))
-    return _math_block(latex.strip().strip("$"), d.options.get("label", ""), d.ctx)
-
-
 def _figure(d: Directive) -> str:
     uri = d.arg
     if not uri.startswith(("http:", "https:", "data:")) and d.ctx.read_file is not None:
@@ -533,11 +505,9 @@ DIRECTIVES: dict[str, Callable[[Directive], str]] = {
     "math": lambda d: _math_block(d.content, d.options.get("label", ""), d.ctx),
     "glue:figure": _glue_figure,
     **dict.fromkeys(("glue", "glue:any", "glue:md"), _glue_block),
-    "glue:math": _glue_math,
     **dict.fromkeys(("figure", "image"), _figure),
     "list-table": _list_table,
     "nb-exec-table": _hosted_only,
-    **dict.fromkeys(("toctree", "tableofcontents", "bibliography"), lambda d: ""),
 }
 
 
@@ -655,16 +625,8 @@ _BOOKKEEPING_MODULES = {"myst_nb", "pw06.publish"}
 
 
 def _call_name(node: ast.AST) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
+    """The called name as written (``plt.ioff``); '' for anything but a call."""
+    return ast.unparse(node.func) if isinstance(node, ast.Call) else ""
 
 
 def _parse(code: str) -> tuple[ast.Module, set[int]] | None:
@@ -686,13 +648,11 @@ def _parse(code: str) -> tuple[ast.Module, set[int]] | None:
 def _is_bookkeeping(stmt: ast.stmt) -> bool:
     """A ``glue(...)`` or ``publish(...)`` call, their imports, or ``plt.ioff()``."""
 
-    def bookkeeping(module: str) -> bool:
-        return module.split(".")[0] == "myst_nb" or module in _BOOKKEEPING_MODULES
-
-    if isinstance(stmt, ast.ImportFrom) and bookkeeping(stmt.module or ""):
-        return True
-    if isinstance(stmt, ast.Import) and all(bookkeeping(a.name) for a in stmt.names):
-        return True
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        imported = (
+            [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+        )
+        return all(m.split(".")[0] == "myst_nb" or m in _BOOKKEEPING_MODULES for m in imported)
     value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
     return isinstance(value, ast.Call) and _call_name(value) in _BOOKKEEPING_CALLS
 

@@ -403,12 +403,7 @@ def _on_source_read(app, docname, source):
     branch = getattr(app.config, "handbook_notebooks_branch", "notebooks")  # handbook.py's
     if app.config.handbook_student_edition:
         branch = app.config.handbook_student_notebooks_branch  # blanks installing the wheel
-    colab = colab_url(
-        url,
-        branch,
-        book_path,
-        f"workbooks/{notebook}.ipynb",
-    )
+    colab = colab_url(url, branch, book_path, f"workbooks/{notebook}.ipynb")
     solutions = not app.config.handbook_student_edition
     box = workbook_box(notebook, colab, solutions=solutions, title=title)
     wheel = app.config.handbook_student_wheel
