@@ -55,6 +55,7 @@ from sphinx.util import logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reader_notebook  # the sibling modules, found through the line above
+import shared
 from shared import colab_url, install_spec, repository, setup_code, strip_solution_markers
 
 LOGGER = logging.getLogger(__name__)
@@ -289,16 +290,6 @@ def _on_env_before_read_docs(app, env, docnames):
     env.handbook_reread = set(docnames)
 
 
-def _on_env_purge_doc(app, env, docname):
-    getattr(env, "handbook_fingerprints", {}).pop(docname, None)
-
-
-def _on_env_merge_info(app, env, docnames, other):
-    env.__dict__.setdefault("handbook_fingerprints", {}).update(
-        {d: fp for d, fp in getattr(other, "handbook_fingerprints", {}).items() if d in docnames}
-    )
-
-
 def _on_source_read(app, docname, source):
     if not reader_notebook.fences(source[0], "code-cell"):
         return
@@ -474,8 +465,7 @@ def setup(app):
     app.connect("builder-inited", _on_builder_inited)
     app.connect("env-get-outdated", _on_env_get_outdated)
     app.connect("env-before-read-docs", _on_env_before_read_docs)
-    app.connect("env-purge-doc", _on_env_purge_doc)
-    app.connect("env-merge-info", _on_env_merge_info)
+    shared.keep_per_page(app, "handbook_fingerprints")
     app.connect("source-read", _on_source_read)
     app.connect("env-updated", _on_env_updated)
     app.connect("build-finished", _on_build_finished)

@@ -647,7 +647,6 @@ def _parse(code: str) -> tuple[ast.Module, set[int]] | None:
 
 def _is_bookkeeping(stmt: ast.stmt) -> bool:
     """A ``glue(...)`` or ``publish(...)`` call, their imports, or ``plt.ioff()``."""
-
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         imported = (
             [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]

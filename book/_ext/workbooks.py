@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shared import (  # the sibling module
     colab_url,
     install_spec,
+    keep_per_page,
     repository,
     setup_code,
     solution_marker,
@@ -480,15 +481,6 @@ def _on_missing_reference(app, env, node, contnode):
     return nodes.inline("", contnode.astext())
 
 
-def _on_env_purge_doc(app, env, docname):
-    getattr(env, "handbook_hidden_targets", {}).pop(docname, None)
-
-
-def _on_env_merge_info(app, env, docnames, other):
-    store = env.__dict__.setdefault("handbook_hidden_targets", {})
-    store.update(getattr(other, "handbook_hidden_targets", {}))
-
-
 def _on_build_finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -520,7 +512,6 @@ def setup(app):
     app.connect("source-read", _on_source_read)
     app.add_transform(SolutionRegions)
     app.connect("missing-reference", _on_missing_reference)
-    app.connect("env-purge-doc", _on_env_purge_doc)
-    app.connect("env-merge-info", _on_env_merge_info)
+    keep_per_page(app, "handbook_hidden_targets")
     app.connect("build-finished", _on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
