@@ -50,6 +50,7 @@ from docutils.parsers.rst.directives.misc import TestDirective as AnyOptions
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from myst_nb.core.variables import format_plain_text  # {glue:text}'s own rule
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.directives import parse_directive_text
 from myst_parser.parsers.mdit import create_md_parser
@@ -109,24 +110,6 @@ def site_url(repository_url: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Glue values
-
-
-def format_plain_text(text: str, fmt_spec: str) -> str:
-    """Format a glued ``text/plain`` value as ``{glue:text}`` does (myst-nb's rule)."""
-    try:
-        value = ast.literal_eval(text)
-    except (SyntaxError, ValueError):
-        value = text
-    if fmt_spec == "":
-        return str(value)
-    type_char = fmt_spec[-1]
-    if type_char == "s":
-        value = str(value)
-    elif type_char in "bcdoxX":
-        value = int(value)
-    elif type_char in "eEfFgGn%":
-        value = float(value)
-    return format(value, fmt_spec)
 
 
 def _split_glue_key(text: str, ctx: Context, *, with_format: bool) -> tuple[str, str, str]:
@@ -216,10 +199,7 @@ def _title_target(content: str) -> tuple[str | None, str]:
 
 def _resolve_docname(target: str, page: str) -> str:
     """A ``{doc}`` target (relative to the page, or ``/``-absolute) as a docname."""
-    target = target.strip()
-    for suffix in (".md", ".ipynb", ".rst"):
-        if target.endswith(suffix):
-            target = target[: -len(suffix)]
+    target = re.sub(r"\.(md|ipynb|rst)$", "", target.strip())
     if target.startswith("/"):
         return posixpath.normpath(target.lstrip("/"))
     return posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
