@@ -41,7 +41,6 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
 from docutils import nodes
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.transforms import SphinxTransform
@@ -212,11 +211,6 @@ def setup_cell_source(spec: str, tensorflow: bool) -> str:
     )
 
 
-def _front_matter(text: str) -> dict:
-    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
-    return (yaml.safe_load(match[1]) or {}) if match else {}
-
-
 def _grade_ids():
     """``grade_id(base)``: ``base``, or ``base-2``, ``base-3`` … when it is taken."""
     seen = set()
@@ -277,12 +271,13 @@ def build_workbook(
     text: str, *, name: str, code_dir: Path, install_spec: str
 ) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
     """The blank and the solution notebook of the workbook source ``text`` (MyST)."""
-    options = _front_matter(text).get("workbook", {}) or {}
+    source = jupytext.reads(text, fmt="md:myst")
+    options = source.metadata.get("workbook") or {}  # the front matter's ``workbook:``
     setup = nbformat.v4.new_code_cell(
         setup_cell_source(install_spec, bool(options.get("tensorflow")))
     )
     grade_id, cells = _grade_ids(), []
-    for cell in jupytext.reads(text, fmt="md:myst").cells:
+    for cell in source.cells:
         if cell.cell_type == "markdown":
             cells.append(_markdown_cell(cell, name, grade_id))
         elif cell.cell_type == "code":
@@ -334,7 +329,7 @@ def workbook_chapters(workbook_dir: Path) -> dict[str, tuple[str, str]]:
     chapters = {}
     for path in sorted(Path(workbook_dir).glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        options = _front_matter(text).get("workbook", {}) or {}
+        options = jupytext.reads(text, fmt="md:myst").metadata.get("workbook") or {}
         title = re.search(r"^# (.+)$", text, re.M)
         for chapter in options.get("chapters", [path.stem]):
             if chapter in chapters:
