@@ -419,7 +419,7 @@ class HandbookLiteralInclude(LiteralInclude):
     def run(self):
         result = super().run()
         if getattr(self.config, "handbook_student_edition", False):
-            return result  # book/_ext/workbooks.py blanks the solution regions instead
+            return result  # workbooks.SolutionRegions blanks the solution regions instead
         for node in result:
             for block in node.findall(nodes.literal_block):
                 text = strip_solution_markers(block.astext())

@@ -413,7 +413,9 @@ def _on_source_read(app, docname, source):
 
 
 class SolutionRegions(SphinxTransform):
-    """Shown code: marker lines hidden; in the student edition, solutions removed.
+    """The student edition: shown code with its solution regions blanked, the "Solution…"
+    dropdowns and folded outputs removed (in the normal edition, ``handbook.py``'s
+    ``literalinclude`` only hides the marker lines).
 
     Runs before Sphinx registers labels (priority 850), so that the labels of removed
     figures are never registered; references to them become plain text
@@ -423,18 +425,17 @@ class SolutionRegions(SphinxTransform):
     default_priority = 400
 
     def apply(self, **kwargs):
-        student = self.config.handbook_student_edition
+        if not self.config.handbook_student_edition:
+            return
         for block in list(self.document.findall(nodes.literal_block)):
             text = block.astext()
-            if strip_markers(text) == text:  # no marker line
-                continue
-            new_text = clear_solutions(text, strict=False)[0] if student else strip_markers(text)
-            new = nodes.literal_block(new_text, new_text)
-            new.attributes.update(copy.deepcopy(block.attributes))
-            block.replace_self(new)
-        if student:
-            store = self.env.__dict__.setdefault("handbook_hidden_targets", {})
-            store[self.env.docname] = self._remove_solutions()
+            blanked = clear_solutions(text, strict=False)[0]
+            if blanked != text:
+                new = nodes.literal_block(blanked, blanked)
+                new.attributes.update(copy.deepcopy(block.attributes))
+                block.replace_self(new)
+        store = self.env.__dict__.setdefault("handbook_hidden_targets", {})
+        store[self.env.docname] = self._remove_solutions()
 
     def _remove_solutions(self) -> set[str]:
         """Drop the "Solution…" dropdowns and folded outputs; returns their target names."""
