@@ -144,8 +144,6 @@ def escape_markdown(text: str) -> str:
 def _data_uri(mime: str, data: str | bytes) -> str:
     if isinstance(data, bytes):
         data = base64.b64encode(data).decode("ascii")
-    elif mime == "image/svg+xml":
-        data = base64.b64encode(data.encode("utf-8")).decode("ascii")
     return f"data:{mime};base64,{''.join(data.split())}"
 
 
@@ -165,9 +163,6 @@ def render_mime(output: dict, *, inline: bool, alt: str = "") -> str:
     for mime in ("image/png", "image/jpeg", "image/gif", "image/svg+xml"):
         if mime in data:
             return _image(_data_uri(mime, _text(data[mime])), alt or "figure")
-    if "text/latex" in data:
-        latex = _text(data["text/latex"]).strip().strip("$")
-        return f"${latex}$" if inline else f"$$\n{latex}\n$$"
     plain = _text(data.get("text/plain", ""))
     return f"`{plain}`" if inline else _fence(plain, "")
 
@@ -198,10 +193,8 @@ def _title_target(content: str) -> tuple[str | None, str]:
 
 
 def _resolve_docname(target: str, page: str) -> str:
-    """A ``{doc}`` target (relative to the page, or ``/``-absolute) as a docname."""
+    """A ``{doc}`` target (relative to the page) as a docname."""
     target = re.sub(r"\.(md|ipynb|rst)$", "", target.strip())
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
     return posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
 
 
@@ -393,15 +386,10 @@ def _admonition(d: Directive) -> str:
     title = ADMONITIONS[d.name] if typed else convert_inline(d.arg, d.ctx)
     # the argument of a typed admonition is content
     inner = d.markdown(f"{d.arg}\n{d.content}" if typed and d.arg else d.content)
-    if "dropdown" in d.options.get("class", "").split():
-        return _details(_summary(d.arg or ADMONITIONS.get(d.name, ""), d.ctx), inner)
     return _quote(f"**{title.strip()}**\n\n{inner.strip()}")
 
 
 def _literalinclude(d: Directive) -> str:
-    if d.ctx.read_include is None:
-        d.ctx.warn(f"no reader for literalinclude {d.arg!r}")
-        return ""
     source = strip_solution_markers(d.ctx.read_include(d.arg, dict(d.options)))
     language = d.options.get("language") or ("python" if d.arg.endswith(".py") else "")
     block = _fence(source, language)
@@ -611,8 +599,6 @@ def _call_name(node: ast.AST) -> str:
 
 def _parse(code: str) -> tuple[ast.Module, set[int]] | None:
     """Parse a cell, with IPython magics (``%…``, ``!…``) masked; None if it cannot be parsed."""
-    if code.lstrip().startswith("%%"):
-        return None
     lines = code.split("\n")
     magics = {n + 1 for n, line in enumerate(lines) if _MAGIC.match(line)}
     masked = [
@@ -731,8 +717,6 @@ def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
         if not isinstance(stmt.value, ast.Call):
             return False  # a bare value: it was displayed in a removed cell
         return _call_name(stmt.value) not in _PAGE_ONLY_CALLS
-    if isinstance(stmt, (ast.Pass, ast.Assert)):
-        return False
     if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         targets = getattr(stmt, "targets", None) or [stmt.target]
         for target in targets:
@@ -803,14 +787,11 @@ def _apply_edits(
             start, end = 0, len(lines[first - 1])
         tail = lines[last - 1][end:]
         if not replacement:
-            tail = re.sub(r"^[ \t]*;[ \t]*", "", tail)
             tail = re.sub(r"^[ \t]*#.*$", "", tail)  # the removed statement's own comment
         head = lines[first - 1][:start]
-        if not replacement and head.rstrip().endswith(";"):
-            head = head.rstrip()[:-1]
         new = head + replacement + tail
-        lines[first - 1 : last] = [new] if new.strip(" \t;") else []
-        if not replacement and not new.strip(" \t;"):
+        lines[first - 1 : last] = [new] if new.strip() else []
+        if not replacement and not new.strip():
             indent = re.match(r"[ \t]*", head)[0]
             above = first - 1
             while above >= 1 and re.match(rf"^{indent}#", lines[above - 1]):
