@@ -622,10 +622,12 @@ def _is_bookkeeping(stmt: ast.stmt) -> bool:
     return isinstance(value, ast.Call) and _call_name(value) in _BOOKKEEPING_CALLS
 
 
+def _union(sets: Iterable[set[str]]) -> set[str]:
+    return set().union(*sets)
+
+
 def _target_names(node: ast.AST | None) -> set[str]:
-    if node is None:
-        return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} if node else set()
 
 
 def _loads(node: ast.AST) -> set[str]:
@@ -658,21 +660,17 @@ def _certain_defs(stmt: ast.stmt) -> set[str]:
     """Names a statement always binds, so that later reads do not reach earlier definitions."""
     if isinstance(stmt, ast.Assign):
         plain = (t for t in stmt.targets if isinstance(t, (ast.Name, ast.Tuple, ast.List)))
-        return set().union(*(_target_names(t) for t in plain))
+        return _union(map(_target_names, plain))
     if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
         return _target_names(stmt.target) if isinstance(stmt.target, ast.Name) else set()
     if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return _bound(stmt)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        names = set().union(*(_target_names(i.optional_vars) for i in stmt.items))
-        return names | _certain_defs_all(stmt.body)
+        names = _union(_target_names(i.optional_vars) for i in stmt.items)
+        return names | _union(map(_certain_defs, stmt.body))
     if isinstance(stmt, ast.If) and stmt.orelse:
-        return _certain_defs_all(stmt.body) & _certain_defs_all(stmt.orelse)
+        return _union(map(_certain_defs, stmt.body)) & _union(map(_certain_defs, stmt.orelse))
     return set()
-
-
-def _certain_defs_all(stmts: list[ast.stmt]) -> set[str]:
-    return set().union(*(_certain_defs(s) for s in stmts)) if stmts else set()
 
 
 def _exposed(stmts: list[ast.stmt]) -> set[str]:
@@ -692,21 +690,26 @@ def _exposed_one(stmt: ast.stmt) -> set[str]:
     if isinstance(stmt, (ast.While, ast.If)):
         return _loads(stmt.test) | _exposed(stmt.body) | _exposed(stmt.orelse)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        heads = set().union(*(_loads(i.context_expr) for i in stmt.items))
-        bound = set().union(*(_target_names(i.optional_vars) for i in stmt.items))
+        heads = _union(_loads(i.context_expr) for i in stmt.items)
+        bound = _union(_target_names(i.optional_vars) for i in stmt.items)
         return heads | (_exposed(stmt.body) - bound)
     if isinstance(stmt, ast.Try):
-        handlers = set().union(*(_exposed(h.body) for h in stmt.handlers), set())
-        handler_types = set().union(*(_loads(h.type) for h in stmt.handlers if h.type), set())
-        parts = (_exposed(stmt.body), _exposed(stmt.orelse), _exposed(stmt.finalbody))
-        return set().union(*parts) | handlers | handler_types
+        types = _union(_loads(h.type) for h in stmt.handlers if h.type)
+        bodies = [stmt.body, stmt.orelse, stmt.finalbody, *(h.body for h in stmt.handlers)]
+        return types | _union(map(_exposed, bodies))
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         args = {a.arg for a in ast.walk(stmt.args) if isinstance(a, ast.arg)}
-        local = args | set().union(*(_bound(s) for s in stmt.body), set())
-        outer = set().union(*(_loads(d) for d in stmt.decorator_list), set())
-        outer |= set().union(*(_loads(d) for d in stmt.args.defaults), set())
-        return outer | (set().union(*(_loads(s) for s in stmt.body), set()) - local)
+        local = args | _union(map(_bound, stmt.body))
+        outer = _union(map(_loads, [*stmt.decorator_list, *stmt.args.defaults]))
+        return outer | (_union(map(_loads, stmt.body)) - local)
     return _loads(stmt)
+
+
+def _base(target: ast.expr) -> ast.expr:
+    """The object an assignment changes: ``x`` for ``x``, ``x.a``, ``x[i]`` or ``*x``."""
+    while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
+        target = target.value
+    return target
 
 
 def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
@@ -719,16 +722,10 @@ def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
         return _call_name(stmt.value) not in _PAGE_ONLY_CALLS
     if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         targets = getattr(stmt, "targets", None) or [stmt.target]
-        for target in targets:
-            node = target
-            while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
-                node = node.value
-            if _target_names(node) & live:
-                return True
-        return False
+        return any(_target_names(_base(target)) & live for target in targets)
     if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return bool(_bound(stmt) & live)
-    children = _children(stmt)
+    children = [child for body in _bodies(stmt) for child in body]
     if children:
         return any(_needed(child, live, magic_lines) for child in children)
     return True  # anything else (del, raise, global …): keep, to be safe
@@ -743,30 +740,20 @@ def _bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
     return [body for body in bodies if isinstance(body, list) and body]
 
 
-def _children(stmt: ast.stmt) -> list[ast.stmt]:
-    return [s for body in _bodies(stmt) for s in body]
-
-
 def _bookkeeping_edits(stmt: ast.stmt) -> list[tuple[ast.stmt, str]]:
-    """(statement, replacement) pairs that remove the bookkeeping from ``stmt``."""
+    """(statement, replacement) pairs that remove the bookkeeping from ``stmt``; a compound
+    statement whose every branch empties goes, a branch that empties alone becomes ``pass``."""
     if _is_bookkeeping(stmt):
         return [(stmt, "")]
     bodies = _bodies(stmt)
-    edits: list[tuple[ast.stmt, str]] = []
-    emptied = []
-    for body in bodies:
-        body_edits = [e for child in body for e in _bookkeeping_edits(child)]
-        gone = {id(s) for s, r in body_edits if r == ""}
-        emptied.append(all(id(child) in gone for child in body))
-        edits.append((body, body_edits))
+    found = [[e for child in body for e in _bookkeeping_edits(child)] for body in bodies]
+    emptied = [all((c, "") in f for c in body) for body, f in zip(bodies, found, strict=True)]
     if bodies and all(emptied):
         return [(stmt, "")]
-    out = []
-    for (body, body_edits), empty in zip(edits, emptied, strict=True):
-        if empty:  # keep the branch valid
-            body_edits = [(body[0], "pass")] + [(s, "") for s in body[1:]]
-        out += body_edits
-    return out
+    edits = []
+    for body, body_edits, empty in zip(bodies, found, emptied, strict=True):
+        edits += [(body[0], "pass")] + [(s, "") for s in body[1:]] if empty else body_edits
+    return edits
 
 
 def _apply_edits(
