@@ -860,18 +860,12 @@ def _source(cell: dict) -> str:
 
 
 def _reader_metadata(tags: list[str]) -> dict:
-    metadata: dict = {}
-    jupyter = {}
-    if {"hide-input", "remove-input"} & set(tags):
-        jupyter["source_hidden"] = True
+    """The page's folding tags as Jupyter's own metadata; the other tags stay."""
+    jupyter = {"source_hidden": True} if {"hide-input", "remove-input"} & set(tags) else {}
     if "hide-output" in tags:
         jupyter["outputs_hidden"] = True
-    if jupyter:
-        metadata["jupyter"] = jupyter
     kept_tags = [t for t in tags if t not in ("remove-cell", SETUP_TAG)]
-    if kept_tags:
-        metadata["tags"] = kept_tags
-    return metadata
+    return {key: value for key, value in (("jupyter", jupyter), ("tags", kept_tags)) if value}
 
 
 def setup_cell(install_spec: str, uses_tensorflow: bool) -> dict:
@@ -899,10 +893,8 @@ def _code_sources(cells: list[dict]) -> dict[int, str]:
         if cell.get("cell_type") != "code":
             continue
         source = _source(cell)
-        if "remove-cell" in _tags(cell):
-            code[index] = prune_removed_cell(source, live)
-        else:
-            code[index] = strip_glue(source)
+        removed = "remove-cell" in _tags(cell)
+        code[index] = prune_removed_cell(source, live) if removed else strip_glue(source)
         live = _update_live(code[index], live)
     return code
 
