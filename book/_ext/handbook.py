@@ -35,6 +35,12 @@ Why it exists
    one *in place*, and keeps the notebook's list: the executed notebook it then saves
    (``_build/jupyter_execute``, and from it the reader notebooks) holds the merged first output
    and the later ones again, so their lines show twice. ``setup`` makes it merge a copy.
+
+6. **Outputs saved on a cache hit.** A page re-read with its code unchanged (its prose edited,
+   or a copy of the checkout) takes its outputs from jupyter-cache. myst-nb 1.4 renders them
+   from a merged copy of the notebook but saves the notebook it read, without outputs, to
+   ``_build/jupyter_execute``: its reader notebook would have none. ``setup`` makes the merge
+   update the notebook that is saved.
 """
 
 from __future__ import annotations
@@ -455,8 +461,29 @@ def merge_streams_on_a_copy() -> None:
     render.coalesce_streams = coalesce_streams
 
 
+def outputs_saved_on_cache_hits() -> None:
+    """Make myst-nb's cache client put the cached outputs into the notebook it was given,
+    the one myst-nb saves (see 6. above), rather than into a copy only."""
+    from myst_nb.core.execute.cache import NotebookClientCache
+
+    start = NotebookClientCache.start_client
+    if getattr(start, "in_place", False):
+        return
+
+    def start_client(self):
+        given = self._notebook
+        start(self)
+        if self._notebook is not given:  # a cache hit: the outputs are on a merged copy
+            given.update(self._notebook)
+            self._notebook = given
+
+    start_client.in_place = True
+    NotebookClientCache.start_client = start_client
+
+
 def setup(app):
     merge_streams_on_a_copy()
+    outputs_saved_on_cache_hits()
     app.add_config_value("handbook_package", "../code/pw06", "env")
     app.add_config_value("handbook_fingerprint_paths", ["../requirements.txt"], "env")
     app.add_config_value("handbook_notebooks_branch", "notebooks", "html")
