@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -197,3 +198,35 @@ def test_merged_streams_leave_the_saved_notebook_without_repeated_lines():
         assert [o["text"] for o in saved] == ["config\n", "160 steps\ntest error\n"]
     finally:
         render.coalesce_streams = original
+
+
+def test_a_cache_hit_saves_the_outputs_in_the_notebook_myst_nb_writes(tmp_path):
+    """myst-nb saves the notebook it read (``_build/jupyter_execute``, the reader notebooks'
+    source); on a cache hit, the cached outputs must be in that very notebook."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.execute.cache import NotebookClientCache
+
+    def notebook(outputs):
+        cell = nbformat.v4.new_code_cell("print(1)", outputs=outputs, execution_count=1)
+        kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+        return nbformat.v4.new_notebook(cells=[cell], metadata=kernel)
+
+    printed = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    (tmp_path / "page.ipynb").write_text(nbformat.writes(notebook([])))
+    get_cache(tmp_path / "cache").cache_notebook_bundle(
+        CacheBundleIn(notebook(printed), str(tmp_path / "page.ipynb")), check_validity=False
+    )
+    config = NbParserConfig(execution_mode="cache", execution_cache_path=str(tmp_path / "cache"))
+    original = NotebookClientCache.start_client
+    try:
+        handbook.outputs_saved_on_cache_hits()
+        handbook.outputs_saved_on_cache_hits()  # idempotent
+        read = notebook([])
+        with NotebookClientCache(read, tmp_path / "page.ipynb", config, logging.getLogger()) as c:
+            assert c.notebook is read
+        assert read.cells[0].outputs == printed
+    finally:
+        NotebookClientCache.start_client = original

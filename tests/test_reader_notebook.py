@@ -15,7 +15,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from myst_nb.core.variables import format_plain_text as myst_nb_format
 from sphinx.directives.code import LiteralIncludeReader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,14 +80,6 @@ def md(text: str, ctx: rn.Context | None = None) -> str:
 
 
 # ---- glue -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "spec"),
-    [("10.6789", ".2f"), ("7", "d"), ("'a str'", "s"), ("'a str'", ""), ("3", ".1f"), ("0.5", "g")],
-)
-def test_format_plain_text_is_myst_nbs_rule(text, spec):
-    assert rn.format_plain_text(text, spec) == myst_nb_format(text, spec)
 
 
 def test_glue_text_roles_become_the_formatted_values():

@@ -35,6 +35,12 @@ Why it exists
    one *in place*, and keeps the notebook's list: the executed notebook it then saves
    (``_build/jupyter_execute``, and from it the reader notebooks) holds the merged first output
    and the later ones again, so their lines show twice. ``setup`` makes it merge a copy.
+
+6. **Outputs saved on a cache hit.** A page re-read with its code unchanged (its prose edited,
+   or a copy of the checkout) takes its outputs from jupyter-cache. myst-nb 1.4 renders them
+   from a merged copy of the notebook but saves the notebook it read, without outputs, to
+   ``_build/jupyter_execute``: its reader notebook would have none. ``setup`` makes the merge
+   update the notebook that is saved.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -54,6 +61,7 @@ from sphinx.util import logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reader_notebook  # the sibling modules, found through the line above
+import shared
 from shared import colab_url, install_spec, repository, setup_code, strip_solution_markers
 
 LOGGER = logging.getLogger(__name__)
@@ -109,10 +117,9 @@ def imported_names(code: str, module: str = "", is_package: bool = False) -> set
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:
-                parts = module.split(".")
-                keep = len(parts) - node.level + (1 if is_package else 0)
-                base = ".".join(parts[:keep] + ([base] if base else []))
+            if node.level:  # relative to the package that holds ``module``
+                package = module if is_package else module.rpartition(".")[0]
+                base = importlib.util.resolve_name("." * node.level + base, package)
             names.add(base)
             names |= {f"{base}.{alias.name}" for alias in node.names if alias.name != "*"}
     return {name for name in names if name}
@@ -137,10 +144,7 @@ def _internal(names: set[str], modules: dict[str, Path]) -> set[str]:
     found = set()
     for name in names:
         parts = name.split(".")
-        for n in range(1, len(parts) + 1):
-            prefix = ".".join(parts[:n])
-            if prefix in modules:
-                found.add(prefix)
+        found |= {".".join(parts[:n]) for n in range(1, len(parts) + 1)} & modules.keys()
     return found
 
 
@@ -288,21 +292,8 @@ def _on_env_get_outdated(app, env, added, changed, removed):
 
 
 def _on_env_before_read_docs(app, env, docnames):
-    if not hasattr(env, "handbook_fingerprints"):
-        env.handbook_fingerprints = {}
+    env.__dict__.setdefault("handbook_fingerprints", {})
     env.handbook_reread = set(docnames)
-
-
-def _on_env_purge_doc(app, env, docname):
-    getattr(env, "handbook_fingerprints", {}).pop(docname, None)
-
-
-def _on_env_merge_info(app, env, docnames, other):
-    if not hasattr(env, "handbook_fingerprints"):
-        env.handbook_fingerprints = {}
-    env.handbook_fingerprints.update(
-        {d: fp for d, fp in getattr(other, "handbook_fingerprints", {}).items() if d in docnames}
-    )
 
 
 def _on_source_read(app, docname, source):
@@ -312,9 +303,7 @@ def _on_source_read(app, docname, source):
     page_dir = Path(app.env.doc2path(docname)).parent
     prints = _fingerprints(app)
     value = prints.of(source[0], page_dir)
-    if not hasattr(app.env, "handbook_fingerprints"):
-        app.env.handbook_fingerprints = {}
-    app.env.handbook_fingerprints[docname] = value
+    app.env.__dict__.setdefault("handbook_fingerprints", {})[docname] = value
     cell = setup_cell(value, install_spec(url, branch), prints.uses_tensorflow(source[0], page_dir))
     source[0] = inject_setup_cell(source[0], cell)
 
@@ -436,7 +425,7 @@ class HandbookLiteralInclude(LiteralInclude):
     def run(self):
         result = super().run()
         if getattr(self.config, "handbook_student_edition", False):
-            return result  # book/_ext/workbooks.py blanks the solution regions instead
+            return result  # workbooks.SolutionRegions blanks the solution regions instead
         for node in result:
             for block in node.findall(nodes.literal_block):
                 text = strip_solution_markers(block.astext())
@@ -472,8 +461,29 @@ def merge_streams_on_a_copy() -> None:
     render.coalesce_streams = coalesce_streams
 
 
+def outputs_saved_on_cache_hits() -> None:
+    """Make myst-nb's cache client put the cached outputs into the notebook it was given,
+    the one myst-nb saves (see 6. above), rather than into a copy only."""
+    from myst_nb.core.execute.cache import NotebookClientCache
+
+    start = NotebookClientCache.start_client
+    if getattr(start, "in_place", False):
+        return
+
+    def start_client(self):
+        given = self._notebook
+        start(self)
+        if self._notebook is not given:  # a cache hit: the outputs are on a merged copy
+            given.update(self._notebook)
+            self._notebook = given
+
+    start_client.in_place = True
+    NotebookClientCache.start_client = start_client
+
+
 def setup(app):
     merge_streams_on_a_copy()
+    outputs_saved_on_cache_hits()
     app.add_config_value("handbook_package", "../code/pw06", "env")
     app.add_config_value("handbook_fingerprint_paths", ["../requirements.txt"], "env")
     app.add_config_value("handbook_notebooks_branch", "notebooks", "html")
@@ -482,8 +492,7 @@ def setup(app):
     app.connect("builder-inited", _on_builder_inited)
     app.connect("env-get-outdated", _on_env_get_outdated)
     app.connect("env-before-read-docs", _on_env_before_read_docs)
-    app.connect("env-purge-doc", _on_env_purge_doc)
-    app.connect("env-merge-info", _on_env_merge_info)
+    shared.keep_per_page(app, "handbook_fingerprints")
     app.connect("source-read", _on_source_read)
     app.connect("env-updated", _on_env_updated)
     app.connect("build-finished", _on_build_finished)

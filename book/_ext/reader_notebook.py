@@ -46,12 +46,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docutils.parsers.rst.directives.misc import TestDirective as AnyOptions
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from myst_nb.core.variables import format_plain_text  # {glue:text}'s own rule
 from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.directives import parse_directive_text
 from myst_parser.parsers.mdit import create_md_parser
-from myst_parser.parsers.options import TokenizeError, options_to_items
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shared import setup_code, strip_solution_markers  # the sibling module
@@ -110,24 +112,6 @@ def site_url(repository_url: str) -> str:
 # Glue values
 
 
-def format_plain_text(text: str, fmt_spec: str) -> str:
-    """Format a glued ``text/plain`` value as ``{glue:text}`` does (myst-nb's rule)."""
-    try:
-        value = ast.literal_eval(text)
-    except (SyntaxError, ValueError):
-        value = text
-    if fmt_spec == "":
-        return str(value)
-    type_char = fmt_spec[-1]
-    if type_char == "s":
-        value = str(value)
-    elif type_char in "bcdoxX":
-        value = int(value)
-    elif type_char in "eEfFgGn%":
-        value = float(value)
-    return format(value, fmt_spec)
-
-
 def _split_glue_key(text: str, ctx: Context, *, with_format: bool) -> tuple[str, str, str]:
     """``[page.md::]key[:fmt]`` -> (docname, key, fmt), parsed as myst-nb parses it."""
     fmt = "s" if with_format else ""
@@ -160,8 +144,6 @@ def escape_markdown(text: str) -> str:
 def _data_uri(mime: str, data: str | bytes) -> str:
     if isinstance(data, bytes):
         data = base64.b64encode(data).decode("ascii")
-    elif mime == "image/svg+xml":
-        data = base64.b64encode(data.encode("utf-8")).decode("ascii")
     return f"data:{mime};base64,{''.join(data.split())}"
 
 
@@ -181,9 +163,6 @@ def render_mime(output: dict, *, inline: bool, alt: str = "") -> str:
     for mime in ("image/png", "image/jpeg", "image/gif", "image/svg+xml"):
         if mime in data:
             return _image(_data_uri(mime, _text(data[mime])), alt or "figure")
-    if "text/latex" in data:
-        latex = _text(data["text/latex"]).strip().strip("$")
-        return f"${latex}$" if inline else f"$$\n{latex}\n$$"
     plain = _text(data.get("text/plain", ""))
     return f"`{plain}`" if inline else _fence(plain, "")
 
@@ -214,13 +193,8 @@ def _title_target(content: str) -> tuple[str | None, str]:
 
 
 def _resolve_docname(target: str, page: str) -> str:
-    """A ``{doc}`` target (relative to the page, or ``/``-absolute) as a docname."""
-    target = target.strip()
-    for suffix in (".md", ".ipynb", ".rst"):
-        if target.endswith(suffix):
-            target = target[: -len(suffix)]
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
+    """A ``{doc}`` target (relative to the page) as a docname."""
+    target = re.sub(r"\.(md|ipynb|rst)$", "", target.strip())
     return posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
 
 
@@ -280,25 +254,12 @@ def _reference(kind: str) -> Callable[[str, Context], str]:
     return rule
 
 
-def _plain(content: str, ctx: Context) -> str:
-    title, target = _title_target(content)
-    return title or re.sub(r"\s*\(.*\)$", "", target)
-
-
 #: One rule per role: ``(content, ctx) -> Markdown``.
 ROLES: dict[str, Callable[[str, Context], str]] = {
     "glue:text": _glue_text,
     **{name: _glue_role(name) for name in ("glue", "glue:any", "glue:md")},
     "doc": _doc,
     **{kind: _reference(kind) for kind in ("ref", "numref", "eq")},
-    "math": lambda content, ctx: f"${content}$",
-    **dict.fromkeys(
-        ("code", "samp", "file", "kbd", "command", "program", "envvar"),
-        lambda content, ctx: f"`{content}`",
-    ),
-    **dict.fromkeys(
-        ("abbr", "term", "dfn", "sup", "sub", "guilabel", "menuselection", "download"), _plain
-    ),
 }
 
 
@@ -342,23 +303,15 @@ class Directive:
 
     @classmethod
     def read(cls, name: str, arg: str, body: str, ctx: Context) -> Directive:
-        """Options are a ``---`` YAML block or ``:key: value`` lines, read with myst-parser's
-        YAML reader (values are strings, as docutils gets them); then the content."""
-        lines = body.split("\n")
-        fenced = [i for i, line in enumerate(lines) if line.strip() == "---"]
-        if fenced[:1] == [0] and len(fenced) > 1:
-            block, rest = lines[1 : fenced[1]], lines[fenced[1] + 1 :]
-        else:
-            count = next((i for i, x in enumerate(lines) if not _OPTION.match(x)), len(lines))
-            block, rest = [x.lstrip()[1:] for x in lines[:count]], lines[count:]
-        try:
-            options = dict(options_to_items("\n".join(block))[0])
-        except TokenizeError as error:
-            ctx.warn(f"{{{name}}}: options not read: {error}")
-            options = {}
-        if rest and not rest[0].strip():
-            rest = rest[1:]
-        return cls(name.strip(), arg.strip(), options, "\n".join(rest), ctx)
+        """Read as myst-parser reads a directive that takes any option: a ``---`` YAML block
+        or ``:key: value`` lines (values are strings, as docutils gets them), then content."""
+        if re.match(r"[ \t]*:::", body):  # a nested colon fence, not an option line
+            body = "---\n---\n" + body  # (an empty option block)
+        parsed = parse_directive_text(AnyOptions, arg.strip(), body)
+        for warning in parsed.warnings:
+            ctx.warn(f"{{{name}}}: {warning.msg}")
+        arg = parsed.arguments[0] if parsed.arguments else ""
+        return cls(name.strip(), arg, parsed.options, "\n".join(parsed.body), ctx)
 
     def markdown(self, text: str | None = None) -> str:
         return convert_markdown(self.content if text is None else text, self.ctx)
@@ -376,9 +329,6 @@ class Directive:
     def glued(self) -> dict | None:
         docname, key, _ = _split_glue_key(self.arg, self.ctx, with_format=False)
         return _glue_output(docname, key, self.ctx)
-
-
-_OPTION = re.compile(r"^\s*:[\w-]+:")
 
 
 def literalinclude_options(options: Mapping[str, str]) -> dict:
@@ -436,15 +386,10 @@ def _admonition(d: Directive) -> str:
     title = ADMONITIONS[d.name] if typed else convert_inline(d.arg, d.ctx)
     # the argument of a typed admonition is content
     inner = d.markdown(f"{d.arg}\n{d.content}" if typed and d.arg else d.content)
-    if "dropdown" in d.options.get("class", "").split():
-        return _details(_summary(d.arg or ADMONITIONS.get(d.name, ""), d.ctx), inner)
     return _quote(f"**{title.strip()}**\n\n{inner.strip()}")
 
 
 def _literalinclude(d: Directive) -> str:
-    if d.ctx.read_include is None:
-        d.ctx.warn(f"no reader for literalinclude {d.arg!r}")
-        return ""
     source = strip_solution_markers(d.ctx.read_include(d.arg, dict(d.options)))
     language = d.options.get("language") or ("python" if d.arg.endswith(".py") else "")
     block = _fence(source, language)
@@ -469,11 +414,6 @@ def _glue_figure(d: Directive) -> str:
 def _glue_block(d: Directive) -> str:
     output = d.glued()
     return "" if output is None else render_mime(output, inline=False, alt=d.arg)
-
-
-def _glue_math(d: Directive) -> str:
-    latex = _text((d.glued() or {}).get("data", {}).get("text/latex", ""))
-    return _math_block(latex.strip().strip("$"), d.options.get("label", ""), d.ctx)
 
 
 def _figure(d: Directive) -> str:
@@ -533,11 +473,9 @@ DIRECTIVES: dict[str, Callable[[Directive], str]] = {
     "math": lambda d: _math_block(d.content, d.options.get("label", ""), d.ctx),
     "glue:figure": _glue_figure,
     **dict.fromkeys(("glue", "glue:any", "glue:md"), _glue_block),
-    "glue:math": _glue_math,
     **dict.fromkeys(("figure", "image"), _figure),
     "list-table": _list_table,
     "nb-exec-table": _hosted_only,
-    **dict.fromkeys(("toctree", "tableofcontents", "bibliography"), lambda d: ""),
 }
 
 
@@ -655,22 +593,12 @@ _BOOKKEEPING_MODULES = {"myst_nb", "pw06.publish"}
 
 
 def _call_name(node: ast.AST) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
+    """The called name as written (``plt.ioff``); '' for anything but a call."""
+    return ast.unparse(node.func) if isinstance(node, ast.Call) else ""
 
 
 def _parse(code: str) -> tuple[ast.Module, set[int]] | None:
     """Parse a cell, with IPython magics (``%…``, ``!…``) masked; None if it cannot be parsed."""
-    if code.lstrip().startswith("%%"):
-        return None
     lines = code.split("\n")
     magics = {n + 1 for n, line in enumerate(lines) if _MAGIC.match(line)}
     masked = [
@@ -685,22 +613,21 @@ def _parse(code: str) -> tuple[ast.Module, set[int]] | None:
 
 def _is_bookkeeping(stmt: ast.stmt) -> bool:
     """A ``glue(...)`` or ``publish(...)`` call, their imports, or ``plt.ioff()``."""
-
-    def bookkeeping(module: str) -> bool:
-        return module.split(".")[0] == "myst_nb" or module in _BOOKKEEPING_MODULES
-
-    if isinstance(stmt, ast.ImportFrom) and bookkeeping(stmt.module or ""):
-        return True
-    if isinstance(stmt, ast.Import) and all(bookkeeping(a.name) for a in stmt.names):
-        return True
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        imported = (
+            [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+        )
+        return all(m.split(".")[0] == "myst_nb" or m in _BOOKKEEPING_MODULES for m in imported)
     value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
     return isinstance(value, ast.Call) and _call_name(value) in _BOOKKEEPING_CALLS
 
 
+def _union(sets: Iterable[set[str]]) -> set[str]:
+    return set().union(*sets)
+
+
 def _target_names(node: ast.AST | None) -> set[str]:
-    if node is None:
-        return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} if node else set()
 
 
 def _loads(node: ast.AST) -> set[str]:
@@ -733,21 +660,17 @@ def _certain_defs(stmt: ast.stmt) -> set[str]:
     """Names a statement always binds, so that later reads do not reach earlier definitions."""
     if isinstance(stmt, ast.Assign):
         plain = (t for t in stmt.targets if isinstance(t, (ast.Name, ast.Tuple, ast.List)))
-        return set().union(*(_target_names(t) for t in plain))
+        return _union(map(_target_names, plain))
     if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
         return _target_names(stmt.target) if isinstance(stmt.target, ast.Name) else set()
     if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return _bound(stmt)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        names = set().union(*(_target_names(i.optional_vars) for i in stmt.items))
-        return names | _certain_defs_all(stmt.body)
+        names = _union(_target_names(i.optional_vars) for i in stmt.items)
+        return names | _union(map(_certain_defs, stmt.body))
     if isinstance(stmt, ast.If) and stmt.orelse:
-        return _certain_defs_all(stmt.body) & _certain_defs_all(stmt.orelse)
+        return _union(map(_certain_defs, stmt.body)) & _union(map(_certain_defs, stmt.orelse))
     return set()
-
-
-def _certain_defs_all(stmts: list[ast.stmt]) -> set[str]:
-    return set().union(*(_certain_defs(s) for s in stmts)) if stmts else set()
 
 
 def _exposed(stmts: list[ast.stmt]) -> set[str]:
@@ -767,21 +690,26 @@ def _exposed_one(stmt: ast.stmt) -> set[str]:
     if isinstance(stmt, (ast.While, ast.If)):
         return _loads(stmt.test) | _exposed(stmt.body) | _exposed(stmt.orelse)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        heads = set().union(*(_loads(i.context_expr) for i in stmt.items))
-        bound = set().union(*(_target_names(i.optional_vars) for i in stmt.items))
+        heads = _union(_loads(i.context_expr) for i in stmt.items)
+        bound = _union(_target_names(i.optional_vars) for i in stmt.items)
         return heads | (_exposed(stmt.body) - bound)
     if isinstance(stmt, ast.Try):
-        handlers = set().union(*(_exposed(h.body) for h in stmt.handlers), set())
-        handler_types = set().union(*(_loads(h.type) for h in stmt.handlers if h.type), set())
-        parts = (_exposed(stmt.body), _exposed(stmt.orelse), _exposed(stmt.finalbody))
-        return set().union(*parts) | handlers | handler_types
+        types = _union(_loads(h.type) for h in stmt.handlers if h.type)
+        bodies = [stmt.body, stmt.orelse, stmt.finalbody, *(h.body for h in stmt.handlers)]
+        return types | _union(map(_exposed, bodies))
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         args = {a.arg for a in ast.walk(stmt.args) if isinstance(a, ast.arg)}
-        local = args | set().union(*(_bound(s) for s in stmt.body), set())
-        outer = set().union(*(_loads(d) for d in stmt.decorator_list), set())
-        outer |= set().union(*(_loads(d) for d in stmt.args.defaults), set())
-        return outer | (set().union(*(_loads(s) for s in stmt.body), set()) - local)
+        local = args | _union(map(_bound, stmt.body))
+        outer = _union(map(_loads, [*stmt.decorator_list, *stmt.args.defaults]))
+        return outer | (_union(map(_loads, stmt.body)) - local)
     return _loads(stmt)
+
+
+def _base(target: ast.expr) -> ast.expr:
+    """The object an assignment changes: ``x`` for ``x``, ``x.a``, ``x[i]`` or ``*x``."""
+    while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
+        target = target.value
+    return target
 
 
 def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
@@ -792,20 +720,12 @@ def _needed(stmt: ast.stmt, live: set[str], magic_lines: set[int]) -> bool:
         if not isinstance(stmt.value, ast.Call):
             return False  # a bare value: it was displayed in a removed cell
         return _call_name(stmt.value) not in _PAGE_ONLY_CALLS
-    if isinstance(stmt, (ast.Pass, ast.Assert)):
-        return False
     if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         targets = getattr(stmt, "targets", None) or [stmt.target]
-        for target in targets:
-            node = target
-            while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
-                node = node.value
-            if _target_names(node) & live:
-                return True
-        return False
+        return any(_target_names(_base(target)) & live for target in targets)
     if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return bool(_bound(stmt) & live)
-    children = _children(stmt)
+    children = [child for body in _bodies(stmt) for child in body]
     if children:
         return any(_needed(child, live, magic_lines) for child in children)
     return True  # anything else (del, raise, global …): keep, to be safe
@@ -820,30 +740,20 @@ def _bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
     return [body for body in bodies if isinstance(body, list) and body]
 
 
-def _children(stmt: ast.stmt) -> list[ast.stmt]:
-    return [s for body in _bodies(stmt) for s in body]
-
-
 def _bookkeeping_edits(stmt: ast.stmt) -> list[tuple[ast.stmt, str]]:
-    """(statement, replacement) pairs that remove the bookkeeping from ``stmt``."""
+    """(statement, replacement) pairs that remove the bookkeeping from ``stmt``; a compound
+    statement whose every branch empties goes, a branch that empties alone becomes ``pass``."""
     if _is_bookkeeping(stmt):
         return [(stmt, "")]
     bodies = _bodies(stmt)
-    edits: list[tuple[ast.stmt, str]] = []
-    emptied = []
-    for body in bodies:
-        body_edits = [e for child in body for e in _bookkeeping_edits(child)]
-        gone = {id(s) for s, r in body_edits if r == ""}
-        emptied.append(all(id(child) in gone for child in body))
-        edits.append((body, body_edits))
+    found = [[e for child in body for e in _bookkeeping_edits(child)] for body in bodies]
+    emptied = [all((c, "") in f for c in body) for body, f in zip(bodies, found, strict=True)]
     if bodies and all(emptied):
         return [(stmt, "")]
-    out = []
-    for (body, body_edits), empty in zip(edits, emptied, strict=True):
-        if empty:  # keep the branch valid
-            body_edits = [(body[0], "pass")] + [(s, "") for s in body[1:]]
-        out += body_edits
-    return out
+    edits = []
+    for body, body_edits, empty in zip(bodies, found, emptied, strict=True):
+        edits += [(body[0], "pass")] + [(s, "") for s in body[1:]] if empty else body_edits
+    return edits
 
 
 def _apply_edits(
@@ -864,14 +774,11 @@ def _apply_edits(
             start, end = 0, len(lines[first - 1])
         tail = lines[last - 1][end:]
         if not replacement:
-            tail = re.sub(r"^[ \t]*;[ \t]*", "", tail)
             tail = re.sub(r"^[ \t]*#.*$", "", tail)  # the removed statement's own comment
         head = lines[first - 1][:start]
-        if not replacement and head.rstrip().endswith(";"):
-            head = head.rstrip()[:-1]
         new = head + replacement + tail
-        lines[first - 1 : last] = [new] if new.strip(" \t;") else []
-        if not replacement and not new.strip(" \t;"):
+        lines[first - 1 : last] = [new] if new.strip() else []
+        if not replacement and not new.strip():
             indent = re.match(r"[ \t]*", head)[0]
             above = first - 1
             while above >= 1 and re.match(rf"^{indent}#", lines[above - 1]):
@@ -953,18 +860,12 @@ def _source(cell: dict) -> str:
 
 
 def _reader_metadata(tags: list[str]) -> dict:
-    metadata: dict = {}
-    jupyter = {}
-    if {"hide-input", "remove-input"} & set(tags):
-        jupyter["source_hidden"] = True
+    """The page's folding tags as Jupyter's own metadata; the other tags stay."""
+    jupyter = {"source_hidden": True} if {"hide-input", "remove-input"} & set(tags) else {}
     if "hide-output" in tags:
         jupyter["outputs_hidden"] = True
-    if jupyter:
-        metadata["jupyter"] = jupyter
     kept_tags = [t for t in tags if t not in ("remove-cell", SETUP_TAG)]
-    if kept_tags:
-        metadata["tags"] = kept_tags
-    return metadata
+    return {key: value for key, value in (("jupyter", jupyter), ("tags", kept_tags)) if value}
 
 
 def setup_cell(install_spec: str, uses_tensorflow: bool) -> dict:
@@ -992,10 +893,8 @@ def _code_sources(cells: list[dict]) -> dict[int, str]:
         if cell.get("cell_type") != "code":
             continue
         source = _source(cell)
-        if "remove-cell" in _tags(cell):
-            code[index] = prune_removed_cell(source, live)
-        else:
-            code[index] = strip_glue(source)
+        removed = "remove-cell" in _tags(cell)
+        code[index] = prune_removed_cell(source, live) if removed else strip_glue(source)
         live = _update_live(code[index], live)
     return code
 

@@ -2,7 +2,8 @@
 
 ``handbook.py`` (the pages' hidden set-up cell, the Colab button), ``reader_notebook.py`` (the
 reader notebooks) and ``workbooks.py`` (the workbooks and the student edition) all call these:
-the solution-marker rule, the set-up cell's code, the pip requirement and the Colab address.
+the solution-marker rule, the set-up cell's code, the pip requirement and the Colab address,
+the theme's repository settings, and the per-page data each keeps in Sphinx's environment.
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ def colab_url(repository_url: str, branch: str, book_path: str, notebook: str) -
     org_repo = repository_url.rstrip("/").split("github.com/")[-1]
     path = f"{book_path.strip('/')}/{notebook}" if book_path.strip("/") else notebook
     return f"https://colab.research.google.com/github/{org_repo}/blob/{branch}/{path}"
+
+
+def keep_per_page(app, name: str) -> None:
+    """Keep ``env.<name>``, a dict docname -> value, right when a page is purged (re-read or
+    deleted) and when pages are read in parallel processes."""
+
+    def purge(app, env, docname):
+        getattr(env, name, {}).pop(docname, None)
+
+    def merge(app, env, docnames, other):
+        theirs = getattr(other, name, {})
+        env.__dict__.setdefault(name, {}).update({d: theirs[d] for d in docnames if d in theirs})
+
+    app.connect("env-purge-doc", purge)
+    app.connect("env-merge-info", merge)
 
 
 def repository(config) -> tuple[str, str, str]:

@@ -184,11 +184,9 @@ class PandasTableHeaders(SphinxPostTransform):
 
 
 def _in_figure(node) -> bool:
-    while node is not None:
-        if isinstance(node, nodes.figure):
-            return True
+    while node is not None and not isinstance(node, nodes.figure):
         node = node.parent
-    return False
+    return node is not None
 
 
 class LinkFigureImages(SphinxPostTransform):

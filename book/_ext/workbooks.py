@@ -41,13 +41,16 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-import yaml
+from docutils import nodes
 from sphinx.pycode import ModuleAnalyzer
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shared import (  # the sibling module
     colab_url,
     install_spec,
+    keep_per_page,
     repository,
     setup_code,
     solution_marker,
@@ -208,23 +211,9 @@ def setup_cell_source(spec: str, tensorflow: bool) -> str:
     )
 
 
-def _front_matter(text: str) -> dict:
-    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
-    return (yaml.safe_load(match[1]) or {}) if match else {}
-
-
-def build_workbook(
-    text: str, *, name: str, code_dir: Path, install_spec: str
-) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
-    """The blank and the solution notebook of the workbook source ``text`` (MyST)."""
-    options = _front_matter(text).get("workbook", {}) or {}
-    source = jupytext.reads(text, fmt="md:myst")
-    solution = nbformat.v4.new_notebook()
-    solution.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    }
-    cells, seen = [], set()
+def _grade_ids():
+    """``grade_id(base)``: ``base``, or ``base-2``, ``base-3`` … when it is taken."""
+    seen = set()
 
     def grade_id(base: str) -> str:
         gid, n = base, 1
@@ -234,50 +223,75 @@ def build_workbook(
         seen.add(gid)
         return gid
 
-    setup_done = False
-    for cell in source.cells:
-        if cell.cell_type == "markdown":
-            new = nbformat.v4.new_markdown_cell(cell.source)
-            if cell.metadata.get("workbook") == "answer":
-                new.metadata["nbgrader"] = nbgrader_metadata(
-                    "text-answer", grade_id(f"{name}-comment"), cell.metadata.get("points", 1)
-                )
-            cells.append(new)
-            continue
-        if cell.cell_type != "code":
-            continue
-        if not setup_done:
-            setup = nbformat.v4.new_code_cell(
-                setup_cell_source(install_spec, bool(options.get("tensorflow")))
-            )
-            setup.metadata.update(
-                editable=False, deletable=False, nbgrader=nbgrader_metadata("locked", "setup")
-            )
-            cells.append(setup)
-            setup_done = True
-        code, included = expand_includes(cell.source, code_dir)
-        new = nbformat.v4.new_code_cell(code)
-        checks = check_calls(code)
-        if clear_solutions(code)[1]:
-            gid = grade_id(f"answer-{_answer_name(strip_markers(code), included)}")
-            new.metadata["nbgrader"] = nbgrader_metadata("answer", gid)
-        elif checks:
-            gid = grade_id("check-" + "-".join(checks))
-            new.metadata.update(
-                editable=False, deletable=False, nbgrader=nbgrader_metadata("check", gid)
-            )
-        cells.append(new)
-    for i, cell in enumerate(cells):
-        cell.id = f"{name}-{i:02d}"  # stable ids: the same source gives the same notebook
-    solution.cells = cells
+    return grade_id
+
+
+def _locked(cell, kind: str, grade_id: str):
+    cell.metadata.update(
+        editable=False, deletable=False, nbgrader=nbgrader_metadata(kind, grade_id)
+    )
+    return cell
+
+
+def _markdown_cell(cell, name: str, grade_id):
+    """A Markdown cell; a written answer (``workbook: answer``) is a graded solution cell."""
+    new = nbformat.v4.new_markdown_cell(cell.source)
+    if cell.metadata.get("workbook") == "answer":
+        gid, points = grade_id(f"{name}-comment"), cell.metadata.get("points", 1)
+        new.metadata["nbgrader"] = nbgrader_metadata("text-answer", gid, points)
+    return new
+
+
+def _code_cell(cell, code_dir: Path, grade_id):
+    """A code cell, includes expanded: an answer cell, a locked check cell, or plain code."""
+    code, included = expand_includes(cell.source, code_dir)
+    new = nbformat.v4.new_code_cell(code)
+    checks = check_calls(code)
+    if clear_solutions(code)[1]:
+        gid = grade_id(f"answer-{_answer_name(strip_markers(code), included)}")
+        new.metadata["nbgrader"] = nbgrader_metadata("answer", gid)
+    elif checks:
+        _locked(new, "check", grade_id("check-" + "-".join(checks)))
+    return new
+
+
+def _blank(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The solution notebook with every solution region (or written answer) cleared."""
     blank = copy.deepcopy(solution)
     for cell in blank.cells:
-        meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code":
             cell.source = clear_solutions(cell.source)[0]
-        elif meta.get("solution"):  # a written answer: its region, or the whole cell
+        elif cell.metadata.get("nbgrader", {}).get("solution"):  # its region, or the whole cell
             cleared, found = clear_solutions(cell.source, stub=TEXT_STUB)
             cell.source = cleared if found else TEXT_STUB
+    return blank
+
+
+def build_workbook(
+    text: str, *, name: str, code_dir: Path, install_spec: str
+) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """The blank and the solution notebook of the workbook source ``text`` (MyST)."""
+    source = jupytext.reads(text, fmt="md:myst")
+    options = source.metadata.get("workbook") or {}  # the front matter's ``workbook:``
+    setup = nbformat.v4.new_code_cell(
+        setup_cell_source(install_spec, bool(options.get("tensorflow")))
+    )
+    grade_id, cells = _grade_ids(), []
+    for cell in source.cells:
+        if cell.cell_type == "markdown":
+            cells.append(_markdown_cell(cell, name, grade_id))
+        elif cell.cell_type == "code":
+            if not any(c.cell_type == "code" for c in cells):  # set-up before the first code
+                cells.append(_locked(setup, "locked", "setup"))
+            cells.append(_code_cell(cell, code_dir, grade_id))
+    for i, cell in enumerate(cells):
+        cell.id = f"{name}-{i:02d}"  # stable ids: the same source gives the same notebook
+    solution = nbformat.v4.new_notebook(cells=cells)
+    solution.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    blank = _blank(solution)
     nbformat.validate(solution)
     nbformat.validate(blank)
     return blank, solution
@@ -315,7 +329,7 @@ def workbook_chapters(workbook_dir: Path) -> dict[str, tuple[str, str]]:
     chapters = {}
     for path in sorted(Path(workbook_dir).glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        options = _front_matter(text).get("workbook", {}) or {}
+        options = jupytext.reads(text, fmt="md:myst").metadata.get("workbook") or {}
         title = re.search(r"^# (.+)$", text, re.M)
         for chapter in options.get("chapters", [path.stem]):
             if chapter in chapters:
@@ -385,12 +399,7 @@ def _on_source_read(app, docname, source):
     branch = getattr(app.config, "handbook_notebooks_branch", "notebooks")  # handbook.py's
     if app.config.handbook_student_edition:
         branch = app.config.handbook_student_notebooks_branch  # blanks installing the wheel
-    colab = colab_url(
-        url,
-        branch,
-        book_path,
-        f"workbooks/{notebook}.ipynb",
-    )
+    colab = colab_url(url, branch, book_path, f"workbooks/{notebook}.ipynb")
     solutions = not app.config.handbook_student_edition
     box = workbook_box(notebook, colab, solutions=solutions, title=title)
     wheel = app.config.handbook_student_wheel
@@ -403,67 +412,59 @@ def _on_source_read(app, docname, source):
     source[0] = inject_after_title(source[0], box)
 
 
-def _student_edition_transform():
-    from docutils import nodes
-    from sphinx.transforms import SphinxTransform
+class SolutionRegions(SphinxTransform):
+    """The student edition: shown code with its solution regions blanked, the "Solution…"
+    dropdowns and folded outputs removed (in the normal edition, ``handbook.py``'s
+    ``literalinclude`` only hides the marker lines).
 
-    class SolutionRegions(SphinxTransform):
-        """Shown code: marker lines hidden; in the student edition, solutions removed.
+    Runs before Sphinx registers labels (priority 850), so that the labels of removed
+    figures are never registered; references to them become plain text
+    (:func:`_on_missing_reference`).
+    """
 
-        Runs before Sphinx registers labels (priority 850), so that the labels of removed
-        figures are never registered; references to them become plain text
-        (:func:`_on_missing_reference`).
-        """
+    default_priority = 400
 
-        default_priority = 400
-
-        def apply(self, **kwargs):
-            student = self.config.handbook_student_edition
-            for block in list(self.document.findall(nodes.literal_block)):
-                text = block.astext()
-                if strip_markers(text) == text:  # no marker line
-                    continue
-                new_text = (
-                    clear_solutions(text, strict=False)[0] if student else strip_markers(text)
-                )
-                new = nodes.literal_block(new_text, new_text)
+    def apply(self, **kwargs):
+        if not self.config.handbook_student_edition:
+            return
+        for block in list(self.document.findall(nodes.literal_block)):
+            text = block.astext()
+            blanked = clear_solutions(text, strict=False)[0]
+            if blanked != text:
+                new = nodes.literal_block(blanked, blanked)
                 new.attributes.update(copy.deepcopy(block.attributes))
                 block.replace_self(new)
-            if not student:
-                return
-            hidden = set()
-            for node in list(self.document.findall(nodes.container)):
-                if node.get("design_component") == "dropdown":
-                    title = node[0].astext() if node.children else ""
-                    if SOLUTION_TITLE.match(title):
-                        hidden |= self._forget_targets(node)
-                        note = nodes.paragraph(
-                            "", "", nodes.emphasis("", f"{title}: not in the student edition.")
-                        )
-                        node.replace_self(note)
-                elif node.get("nb_element") == "cell_code" and "tag_hide-output" in node.get(
-                    "classes", []
-                ):
-                    for child in list(node.children):
-                        if child.get("nb_element") == "cell_code_output":
-                            hidden |= self._forget_targets(child)
-                            node.remove(child)
-            store = self.env.__dict__.setdefault("handbook_hidden_targets", {})
-            store[self.env.docname] = hidden
+        store = self.env.__dict__.setdefault("handbook_hidden_targets", {})
+        store[self.env.docname] = self._remove_solutions()
 
-        def _forget_targets(self, subtree) -> set[str]:
-            """Unregister the ids and names inside ``subtree``; returns the names."""
-            names = set()
-            for element in subtree.findall(nodes.Element):
-                for node_id in element.get("ids", []):
-                    self.document.ids.pop(node_id, None)
-                for name in element.get("names", []):
-                    self.document.nameids.pop(name, None)
-                    self.document.nametypes.pop(name, None)
-                    names.add(name)
-            return names
+    def _remove_solutions(self) -> set[str]:
+        """Drop the "Solution…" dropdowns and folded outputs; returns their target names."""
+        hidden = set()
+        for node in list(self.document.findall(nodes.container)):
+            if node.get("design_component") == "dropdown":
+                title = node[0].astext() if node.children else ""
+                if SOLUTION_TITLE.match(title):
+                    hidden |= self._forget_targets(node)
+                    note = f"{title}: not in the student edition."
+                    node.replace_self(nodes.paragraph("", "", nodes.emphasis("", note)))
+            elif node.get("nb_element") == "cell_code" and "tag_hide-output" in node["classes"]:
+                for child in list(node.children):
+                    if child.get("nb_element") == "cell_code_output":
+                        hidden |= self._forget_targets(child)
+                        node.remove(child)
+        return hidden
 
-    return SolutionRegions
+    def _forget_targets(self, subtree) -> set[str]:
+        """Unregister the ids and names inside ``subtree``; returns the names."""
+        names = set()
+        for element in subtree.findall(nodes.Element):
+            for node_id in element.get("ids", []):
+                self.document.ids.pop(node_id, None)
+            for name in element.get("names", []):
+                self.document.nameids.pop(name, None)
+                self.document.nametypes.pop(name, None)
+                names.add(name)
+        return names
 
 
 def _on_missing_reference(app, env, node, contnode):
@@ -471,20 +472,9 @@ def _on_missing_reference(app, env, node, contnode):
     hidden = set().union(*getattr(env, "handbook_hidden_targets", {}).values())
     if node.get("reftarget", "").lower() not in hidden:
         return None
-    from docutils import nodes
-
     if node.get("reftype") == "numref":
         return nodes.inline("", "a figure of the solution")
     return nodes.inline("", contnode.astext())
-
-
-def _on_env_purge_doc(app, env, docname):
-    getattr(env, "handbook_hidden_targets", {}).pop(docname, None)
-
-
-def _on_env_merge_info(app, env, docnames, other):
-    store = env.__dict__.setdefault("handbook_hidden_targets", {})
-    store.update(getattr(other, "handbook_hidden_targets", {}))
 
 
 def _on_build_finished(app, exception):
@@ -503,8 +493,6 @@ def _on_build_finished(app, exception):
         ),
         solutions=not app.config.handbook_student_edition,
     )
-    from sphinx.util import logging
-
     logging.getLogger(__name__).info(f"workbooks: {len(written)} notebooks written")
 
 
@@ -518,9 +506,8 @@ def setup(app):
     app.add_config_value("handbook_student_notebooks_branch", "student-notebooks", "env")
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
-    app.add_transform(_student_edition_transform())
+    app.add_transform(SolutionRegions)
     app.connect("missing-reference", _on_missing_reference)
-    app.connect("env-purge-doc", _on_env_purge_doc)
-    app.connect("env-merge-info", _on_env_merge_info)
+    keep_per_page(app, "handbook_hidden_targets")
     app.connect("build-finished", _on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
