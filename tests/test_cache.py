@@ -11,6 +11,7 @@ unnoticed — the hole that the extension closes.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections import Counter
@@ -34,7 +35,8 @@ def cell(page: str, module: str | None) -> str:
     return (
         f"import os\n{imports}"
         "with open(os.environ['HANDBOOK_TEST_COUNTER'], 'a') as fh:\n"
-        f"    fh.write('{page}\\n')"
+        f"    fh.write('{page}\\n')\n"
+        f"print('executed', '{page}')"
     )
 
 
@@ -103,9 +105,13 @@ def test_a_copy_in_another_folder_re_executes_nothing(tmp_path):
     moved = tmp_path / "elsewhere" / "copy"
     shutil.copytree(book, moved, symlinks=True)  # as `cp -a`
     shutil.rmtree(book)  # nothing may be read from the old folder
+    shutil.rmtree(moved / "_build" / "jupyter_execute")  # written again by the moved build
     build = _builder(moved, tmp_path / "counter-moved")
     assert build() == set(), "the moved copy reuses every cached result"
-    assert (moved / "_build" / "html" / "plain.html").is_file()
+    assert "executed plain" in (moved / "_build" / "html" / "plain.html").read_text()
+    saved = json.loads((moved / "_build" / "jupyter_execute" / "plain.ipynb").read_text())
+    printed = ["".join(out["text"]) for c in saved["cells"] for out in c.get("outputs", [])]
+    assert printed == ["executed plain\n"], "the saved notebook (reader notebooks') keeps it"
     (moved / "pkg" / "demo" / "engine.py").write_text("VALUE = 2\n")
     assert build() == {"index"}, "and still sees a change to a module in its new folder"
 
