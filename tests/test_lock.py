@@ -9,11 +9,14 @@ has none. Nothing is installed. This is how the 20 pins frozen on 3.11 without a
 were found (issue 22). The platform is this machine's (Linux x86-64 here and in CI). pip
 fetches each wheel to read it (TensorFlow's is 570 MB), so the check takes a minute or two on
 a fast network. It needs PyPI, so it is opt-in (`pytest -m network`; the workflow runs it in a
-step of its own) and skipped, with the reason, when PyPI cannot be reached.
+step of its own) and skipped, with the reason, when PyPI cannot be reached. The same opt-in
+check reads PyPI's index for the versions CI's lowest and Colab runs pin
+(code/constraints-*.txt): none may be yanked, as scipy 1.11.0 was.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -23,6 +26,13 @@ import urllib.request
 import pytest
 from helpers import ROOT, pinned_versions, supported_pythons
 from packaging.markers import default_environment
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
 
 PYTHONS = supported_pythons()
 LOCKS = ["requirements.txt", "requirements-dev.txt"]
@@ -116,3 +126,38 @@ def test_every_pin_has_a_release_for_every_supported_python(tmp_path):
                 would = re.search(r"Would install (.*)", result.stdout)
                 assert would and len(would[1].split()) == len(pins), result.stdout[-500:]
     assert not missing, f"{lock}: pins with no wheel for these Pythons (first found): {missing}"
+
+
+def _release(filename: str) -> Version | None:
+    """The version of a wheel or sdist file name (None for other files)."""
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        return parse_sdist_filename(filename)[1]
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def _yanked_files(name: str, version: str) -> dict[str, str]:
+    """PyPI's files of ``name==version`` that are yanked, with the reason (PEP 691 JSON)."""
+    request = urllib.request.Request(
+        f"{PYPI}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        files = json.load(response)["files"]
+    ours = [f for f in files if _release(f["filename"]) == Version(version)]
+    assert ours, f"PyPI has no file of {name} {version}"
+    return {f["filename"]: f["yanked"] for f in ours if f.get("yanked")}
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("constraints", ["constraints-lowest.txt", "constraints-colab.txt"])
+def test_no_constraint_pins_a_yanked_release(constraints):
+    """A yanked pin still installs (with a warning) but no student's pip picks it: the lowest
+    and Colab checks would test versions nobody has (scipy 1.11.0 was one)."""
+    unreachable = _pypi_unreachable()
+    if unreachable:
+        pytest.skip(unreachable)
+    pins = pinned_versions(ROOT / "code" / constraints, marker_environment("3.10.0"))
+    yanked = {name: _yanked_files(name, version) for name, version in pins.items()}
+    assert not {name: files for name, files in yanked.items() if files}
