@@ -248,12 +248,16 @@ def _ex1_section(ex1: dict | None) -> list[str]:
 
 
 def _ex3_section(run: Ex3Run, schedule) -> list[str]:
+    from pw06.reports import LAB_BAND  # imported here: it loads TensorFlow
+
     test_error = _number(run.test_error, "test_error")
+    low, high = LAB_BAND
     lines = [
         "## Exercise 3: the MLP in low-level TensorFlow 2",
         "",
         f"Trained for {run.epochs} epochs with the learning rate {run.learning_rate:g}, my "
-        f"network has a **test error of {test_error:.1f} %** (the lab expects about 8–12 %).",
+        f"network has a **test error of {test_error:.1f} %** (the lab expects about "
+        f"{low:.0f}–{high:.0f} %).",
         "",
         f"![The training loss of my run, step by step]({CONVERGENCE})",
         "",

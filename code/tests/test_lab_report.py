@@ -8,6 +8,7 @@ import re
 
 import pytest
 from pw06 import lab_report as lr
+from pw06 import reports
 from pw06.computational_graphs import logistic_regression_graph, node_gradients, node_values
 from scipy import stats
 
@@ -135,6 +136,8 @@ def test_the_report_holds_the_runs_numbers_and_a_placeholder_per_missing_text(tm
     sections = re.findall(r"^## (Exercise \d)", text, re.M)
     assert sections == ["Exercise 1", "Exercise 3", "Exercise 4", "Exercise 5"]
     assert "Student: Ada" in text and "test error of 9.7 %" in text
+    low, high = reports.LAB_BAND
+    assert f"(the lab expects about {low:.0f}–{high:.0f} %)" in text
     assert f"| ŷ | {values['ŷ']:.4f} | {grads['ŷ']:.4f} |" in text
     assert f"| w1 | {values['w1']:.4f} | {grads['w1']:.4f} |" in text
     assert "learning rate per epoch 6, 6, 3, the test error is **8.9 %**" in text
