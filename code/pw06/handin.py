@@ -59,8 +59,6 @@ DEFAULT_REPORT = "report.md"
 STUDENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 VERSIONS = ("pw06", "tensorflow", "keras", "numpy")
 MANIFEST = "MANIFEST.json"
-#: A placeholder line of the report, as ``pw06.lab_report`` writes them: ``> ✎ TODO — …``.
-REPORT_TODO = "✎ TODO"
 EXIT_BAD_INPUT = 2
 
 
@@ -664,12 +662,14 @@ def _run_all(notebooks: dict, args, files: dict) -> list[NotebookResult]:
 
 def _collect_report(report: str | None, path: Path, wanted, files: dict) -> dict:
     """Add the report and its figures to ``files``; the manifest's ``report`` entry."""
+    from pw06 import lab_report  # here, not at the top: it loads SciPy (a second)
+
     if report is None:
         figures, figure_problems, placeholders = {}, [], 0
     else:
         files["report.md"] = report.encode("utf-8")
         figures, figure_problems = _figures(path, wanted)
-        placeholders = sum(f"> {REPORT_TODO} — " in line for line in report.splitlines())
+        placeholders = len(lab_report.placeholders(report))
     for figure, data in figures.items():
         files.setdefault(figure, data)
     return {
@@ -716,6 +716,8 @@ def _each_problem(results: list[NotebookResult], optional: bool = False) -> list
 
 def _say_outcome(results: list[NotebookResult], report: dict, report_path: Path) -> None:
     """Tell the student what is still missing or failing, then the optional parts."""
+    from pw06.lab_report import TODO
+
     problems = _each_problem(results)
     if report["file"] is None:
         problems += [
@@ -727,7 +729,7 @@ def _say_outcome(results: list[NotebookResult], report: dict, report_path: Path)
         problems.append(f"  {report_path.name}")
         problems += [f"    figure {p['figure']}: {p['problem']}" for p in report["problems"]]
         if placeholders:
-            problems.append(f"    {_count(placeholders, 'placeholder')} ({REPORT_TODO}) to replace")
+            problems.append(f"    {_count(placeholders, 'placeholder')} ({TODO}) to replace")
     if problems:
         say(
             "",

@@ -28,11 +28,6 @@ _REFERENCE_BY_MODULE = {
     ),
     "keras_mlp": ("_output_activation", "initial_weights"),
 }
-#: The handbook's version of each workbook function a checked function may call:
-#: module of pw06 and attribute.
-_REFERENCE = {
-    name: (module, name) for module, names in _REFERENCE_BY_MODULE.items() for name in names
-}
 #: What each Ex. 3 and Ex. 4 function may call (the workbooks' given code included): a step
 #: or a fit calls the network and its losses.
 _USES = {
@@ -55,8 +50,8 @@ def _reference(name: str):
 
     if recorded.MODE == "replay":
         return recorded.replayer(name)
-    module, attribute = _REFERENCE[name]
-    live = getattr(importlib.import_module(f"pw06.{module}"), attribute)
+    (module,) = [m for m, names in _REFERENCE_BY_MODULE.items() if name in names]
+    live = getattr(importlib.import_module(f"pw06.{module}"), name)
     return recorded.recorder(name, live) if recorded.MODE == "record" else live
 
 
@@ -67,7 +62,7 @@ class _References:
         import importlib
 
         self._module = importlib.import_module(f"pw06.{module}")
-        self._names = {n for n, (m, _) in _REFERENCE.items() if m == module}
+        self._names = set(_REFERENCE_BY_MODULE[module])
 
     def __getattr__(self, name: str):
         if name in self._names:
